@@ -1,0 +1,1 @@
+"""The billing backend: no Flask here. The web layer calls `service`."""

@@ -1,0 +1,5 @@
+"""Every model module, imported so that Base.metadata is complete (Alembic, tests)."""
+from helpcenter.db import Base  # noqa: F401
+from helpcenter.billing import models as billing_models  # noqa: F401
+from helpcenter.help import models as help_models  # noqa: F401
+from helpcenter.wizard import models as wizard_models  # noqa: F401

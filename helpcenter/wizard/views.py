@@ -1,0 +1,5 @@
+"""Seat workflow (placeholder)."""
+
+
+def register(app) -> None:
+    pass

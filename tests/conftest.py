@@ -1,0 +1,241 @@
+"""Shared fixtures: app, client, runner, a migrated database (SQLite, or PostgreSQL when
+HELPCENTER_TEST_DATABASE_URL is set), a live server, Chromium through Playwright, and a
+real SMTP server (aiosmtpd) on loopback."""
+import os
+import re
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from helpcenter import create_app
+from helpcenter.db import Base
+from helpcenter.migrate import upgrade
+
+TODAY = "2026-11-26"
+TEST_DATABASE_URL = os.environ.get("HELPCENTER_TEST_DATABASE_URL")
+CHROMIUM = os.environ.get("HELPCENTER_CHROMIUM", "/usr/bin/chromium")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+# --- database ---------------------------------------------------------------
+
+def _reset_schema(url: str) -> None:
+    """Drop everything so that the migrations run from an empty database."""
+    import helpcenter.models  # noqa: F401  (complete metadata)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        else:
+            Base.metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """A database migrated once per test session with Alembic (the real upgrade path)."""
+    url = TEST_DATABASE_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    _reset_schema(url)
+    upgrade(url)
+    return url
+
+
+def _empty_tables(url: str) -> None:
+    import helpcenter.models  # noqa: F401
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            if names:
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+    engine.dispose()
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path):
+    """Settings for one test; a test may change them before asking for `app`."""
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key-0123456789",
+        "TODAY": TODAY,
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    yield app
+    app.extensions["db_engine"].dispose()
+    _empty_tables(app_config["DATABASE_URL"])
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db_session(app):
+    """A session on the test database, for arranging and checking state."""
+    session = app.extensions["db_sessionmaker"]()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def demo(app, db_session):
+    """The spec's demo data, placed relative to TODAY."""
+    from helpcenter.billing.demo import seed_demo
+    seed_demo(db_session, app.extensions["clock"].today())
+    db_session.commit()
+    return app
+
+
+# --- forms ------------------------------------------------------------------
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no csrf_token in the page"
+    return match.group(1)
+
+
+class FormClient:
+    """Posts forms the way a browser does: GET the page, take its CSRF token, POST."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def token(self, page_url: str) -> str:
+        return csrf_token_from(self.client.get(page_url).get_data(as_text=True))
+
+    def post(self, page_url: str, data: dict, action: str | None = None, **kwargs):
+        data = dict(data)
+        data.setdefault("csrf_token", self.token(page_url))
+        return self.client.post(action or page_url, data=data, **kwargs)
+
+
+@pytest.fixture
+def forms(client):
+    return FormClient(client)
+
+
+class AuthActions:
+    """Signs a contact in and out through the real sign-in page."""
+
+    def __init__(self, client):
+        self.client = client
+        self.forms = FormClient(client)
+
+    def sign_in(self, email="billing@dupont.example", password="demo-pass-fr", lang="en"):
+        url = f"/{lang}/sign-in"
+        return self.forms.post(url, {"email": email, "password": password})
+
+    def sign_out(self, lang="en"):
+        return self.forms.post(f"/{lang}/account/", {}, action=f"/{lang}/sign-out")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+# --- live server, browser, SMTP --------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over HTTP on loopback in a thread."""
+    from werkzeug.serving import make_server
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    yield server
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (CI installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        ])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(locale="en-GB")
+    page = context.new_page()
+    # Any request to another host is a failure: pages load nothing from elsewhere.
+    foreign = []
+    page.on("request", lambda r: foreign.append(r.url)
+            if not r.url.startswith(("http://127.0.0.1", "data:", "about:")) else None)
+    yield page
+    context.close()
+    assert not foreign, f"requests to other hosts: {foreign}"
+
+
+def assert_accessible(page) -> None:
+    """axe-core (WCAG 2.x A/AA rules) finds no violation on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
+        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}})
+    violations = results.response["violations"]
+    assert not violations, "\n".join(
+        f"{v['id']}: {v['help']} -> {[n['target'] for n in v['nodes']][:3]}" for v in violations)
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on loopback that keeps what it receives."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+    from email.message import EmailMessage  # noqa: F401
+
+    received = []
+
+    class Keep(Message):
+        def handle_message(self, message):
+            received.append(message)
+
+    controller = Controller(Keep(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    controller.received = received
+    yield controller
+    controller.stop()
