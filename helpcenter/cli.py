@@ -1,19 +1,57 @@
 """Command-line interface: flask --app helpcenter <command>."""
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 db_cli = AppGroup("db", help="Database schema.")
+articles_cli = AppGroup("articles", help="Help articles.")
 
 
 @db_cli.command("upgrade")
 @click.argument("revision", default="head")
 def db_upgrade(revision):
-    """Create or upgrade the schema (Alembic)."""
+    """Create or upgrade the schema (Alembic migrations)."""
     from helpcenter.migrate import upgrade
     upgrade(current_app.config["DATABASE_URL"], revision)
-    click.echo(f"database at {revision}")
+    click.echo(f"database upgraded to {revision}")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command():
+    """Load the spec's demo data, placed relative to today (idempotent)."""
+    from helpcenter.billing.demo import seed_demo
+    from helpcenter.db import get_session
+    session = get_session()
+    seed_demo(session, current_app.extensions["clock"].today())
+    session.commit()
+    click.echo("demo data loaded")
+
+
+@click.command("send-mail")
+@with_appcontext
+def send_mail_command():
+    """Send the outbox over SMTP (HELPCENTER_MAIL_SERVER), retrying what failed."""
+    from helpcenter.billing.outbox import MailSettings, deliver_pending
+    from helpcenter.db import get_session
+    settings = MailSettings.from_mapping(current_app.config)
+    report = deliver_pending(get_session(), settings)
+    click.echo(str(report))
+
+
+@articles_cli.command("check")
+def articles_check():
+    """Load, validate and render every article; exit 1 on the first broken one."""
+    from helpcenter.help.store import ArticleError, load_store
+    try:
+        store = load_store(current_app.config["ARTICLES_DIR"])
+    except ArticleError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{store.count()} articles are valid")
 
 
 def init_app(app) -> None:
     app.cli.add_command(db_cli)
+    app.cli.add_command(articles_cli)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(send_mail_command)
