@@ -11,12 +11,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from helpcenter import config
     config.load(app, test_config)
 
-    from helpcenter import db, errors, i18n, security
+    from helpcenter import db, errors, i18n, messages, security
     from helpcenter.clock import Clock
     from helpcenter.extensions import csrf, limiter
     app.extensions["clock"] = Clock.from_setting(app.config["TODAY"])
     db.init_app(app)
     i18n.init_app(app)
+    messages.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     security.init_app(app)

@@ -1,0 +1,116 @@
+"""What the billing backend's refusals and notes mean, in the reader's language.
+
+The backend speaks in codes (helpcenter.billing.errors); this is the one place that turns
+them into sentences, so the workflow, the account pages and the sign-in page say the same thing.
+"""
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
+
+SEAT_TYPE_PLURAL = {"organizer": _l("organizers"), "agent": _l("agents"), "expert": _l("experts")}
+SEAT_TYPE_TITLE = {"organizer": _l("Organizers"), "agent": _l("Agents"), "expert": _l("Experts")}
+# Translators: the button on the product step, named for the product's seat type.
+ADD_SEATS_BUTTON = {"organizer": _l("Add Organizers"), "agent": _l("Add Agents"), "expert": _l("Add Experts")}
+TERM_LABEL = {"month": _l("per seat per month"), "year": _l("per seat per year")}
+PERIOD_LABEL = {"month": _l("monthly"), "year": _l("yearly")}
+
+_SIMPLE = {
+    "bad_credentials": _l("The email address or password is not right. Check them and try again."),
+    "not_found": _l("We could not find that on your account."),
+    "not_billing_contact": _l("Only the account's billing contacts can change seats or payment details."),
+    "corporate_account": _l("Your account is a Corporate account: seats are managed on the corporate billing portal with your dedicated advisor."),
+    "not_a_number": _l("Enter the number of seats as a whole number, like 8"),
+    "quote_expired": _l("This quote has expired (quotes are valid for 30 minutes). Here is an up-to-date quote: review it before you place the order."),
+    "quote_stale": _l("Your subscription changed since this quote was made (perhaps in another tab or by another contact). Review the new figures before you place the order."),
+    "card_declined": _l("Your card was declined. Use another card or contact your bank."),
+    "insufficient_funds": _l("Your card was declined for insufficient funds. Use another card."),
+    "no_payment_method": _l("There is no card on file. Enter the details of a card."),
+    "card_expired": _l("The card on file has expired. Enter the details of another card."),
+    "format": _l("Enter the VAT number in the correct format, starting with the country code, like FR40303265045"),
+    "checksum": _l("This VAT number is not valid: check its digits"),
+    "country_mismatch": _l("The VAT number must be from your account's country"),
+    "not_offered": _l("A VAT number can only be recorded for accounts in the European Union"),
+    "no_free_seat": _l("All seats are assigned. Unassign a seat or add seats first."),
+    "already_assigned": _l("This user already has a seat."),
+    "not_assigned": _l("This user has no seat to unassign."),
+}
+
+CARD_FIELD_ERRORS = {
+    ("card_number", "required"): _l("Enter the card number"),
+    ("card_number", "luhn"): _l("Enter a valid card number: check the digits"),
+    ("card_number", "unsupported"): _l("This type of card is not accepted. Use Visa, Mastercard or American Express"),
+    ("exp_month", "invalid"): _l("Enter the expiry month as a number from 1 to 12"),
+    ("exp_month", "expired"): _l("The expiry date must be in the future"),
+    ("exp_year", "invalid"): _l("Enter the expiry year as four digits, like 2030"),
+    ("exp_year", "expired"): _l("The expiry date must be in the future"),
+    ("cvc", "invalid"): _l("Enter the 3 or 4 digit security code from the back of the card"),
+    ("cardholder", "required"): _l("Enter the name on the card"),
+    ("cardholder", "too_long"): _l("Enter a name of 100 characters or fewer"),
+}
+
+USER_FIELD_ERRORS = {
+    ("name", "required"): _l("Enter the user's name"),
+    ("name", "too_long"): _l("Enter a name of 100 characters or fewer"),
+    ("email", "invalid"): _l("Enter an email address in the correct format, like name@example.com"),
+    ("email", "taken"): _l("A user with this email address is already on the account"),
+}
+
+NOTES = {
+    "decrease_still_costs": _l("You are reducing your seats, yet there is an amount to pay: a full new billing period starting today is billed for the remaining seats, and only the unused part of the current period is credited."),
+    "credit_kept_on_balance": _l("The credit is more than the new charge. The difference is not refunded: it stays on your account balance and is applied to your future invoices."),
+    "reverse_charge": _l("Reverse charge: no VAT is charged; as a business in another EU country with a valid VAT number, you account for the VAT yourself."),
+    "domestic_vat_with_number": _l("Your VAT number is printed on the order; VAT of your country still applies."),
+}
+
+
+def billing_error_message(error) -> str:
+    """One sentence for a billing refusal, with its figures."""
+    code, params = error.code, getattr(error, "params", {}) or {}
+    if code == "throttled":
+        minutes = params.get("minutes", 15)
+        return ngettext("Too many failed attempts. Try again in %(num)s minute.",
+                        "Too many failed attempts. Try again in %(num)s minutes.", minutes)
+    if code == "out_of_range":
+        return _("Enter a number of seats from %(minimum)s to %(maximum)s",
+                 minimum=params.get("minimum", 1), maximum=params.get("maximum", 500))
+    if code == "unchanged":
+        return _("Your subscription already has %(current)s seats: enter a different number",
+                 current=params.get("current"))
+    if code == "below_assigned":
+        to_unassign = params.get("to_unassign", 0)
+        return ngettext(
+            "%(assigned)s seats are assigned to users. Unassign %(num)s seat first, or choose at least %(assigned)s seats.",
+            "%(assigned)s seats are assigned to users. Unassign %(num)s seats first, or choose at least %(assigned)s seats.",
+            to_unassign, assigned=params.get("assigned"))
+    message = _SIMPLE.get(code)
+    if message is None:
+        return _("This change could not be made. Nothing was changed.")
+    return str(message)
+
+
+def card_error_messages(errors: dict) -> dict:
+    """Field name -> message for a CardInvalid refusal."""
+    return {field: str(CARD_FIELD_ERRORS.get((field, code), _l("Check this field"))) for field, code in errors.items()}
+
+
+def user_error_messages(errors: dict) -> dict:
+    return {field: str(USER_FIELD_ERRORS.get((field, code), _l("Check this field"))) for field, code in errors.items()}
+
+
+def note_message(code: str) -> str:
+    return str(NOTES.get(code, ""))
+
+
+def seat_type_plural(seat_type: str) -> str:
+    return str(SEAT_TYPE_PLURAL.get(seat_type, seat_type))
+
+
+def add_seats_label(seat_type: str) -> str:
+    return str(ADD_SEATS_BUTTON.get(seat_type, _l("Change seats")))
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals.update(
+        billing_error_message=billing_error_message, note_message=note_message,
+        seat_type_plural=seat_type_plural, add_seats_label=add_seats_label,
+        seat_type_title=lambda t: str(SEAT_TYPE_TITLE.get(t, t)),
+        term_label=lambda t: str(TERM_LABEL.get(t, t)),
+    )
