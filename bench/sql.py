@@ -1,0 +1,136 @@
+"""SQL statements per request in the seat workflow, counted with a SQLAlchemy event listener.
+
+Walks the workflow (sign-in, product, seats, review, payment, confirm, done) through the Flask
+test client as billing@dupont.example, counting the statements of every request: each step's
+GET, and the POST that places the order. Then gives the account a history (10, then 1,000
+past orders placed through the billing service, and as many extra users) and walks again:
+no count may grow with the history. The account pages, which list orders and users, are
+counted too.
+"""
+from __future__ import annotations
+
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+from sqlalchemy import event, select
+
+from bench.common import DemoDatabase, app_config
+from bench.workflow import EMAIL, STEPS, Browser, FlaskTransport, walk
+
+CASE = "sql"
+STEP_LIMIT = 8
+ORDER_LIMIT = 25
+
+
+class StatementCounter:
+    """Counts statements per request (before_cursor_execute on the app's engine)."""
+
+    def __init__(self, engine):
+        self.current = None
+        self.log = []  # (method, path, count, statements)
+        event.listen(engine, "before_cursor_execute", self._on_execute)
+
+    def _on_execute(self, _conn, _cursor, statement, _params, _context, _many):
+        if self.current is not None:
+            self.current.append(" ".join(statement.split())[:160])
+
+    def on_request(self, phase, method, url):
+        if phase == "start":
+            self.current = []
+        else:
+            self.log.append((method, url, len(self.current), self.current))
+            self.current = None
+
+
+def counts_for_walk(app, lang="en") -> dict[str, int]:
+    """{'GET <step>': n, ..., 'POST place order': n, 'GET account': n, 'GET account seats': n}."""
+    engine = app.extensions["db_engine"]
+    counter = StatementCounter(engine)
+    try:
+        browser = Browser(FlaskTransport(app.test_client(), counter.on_request))
+        pages = walk(browser, lang)
+        counts = {}
+        for step, page in pages.items():
+            # the last request of the hops that led to the page is its GET
+            method, path, status = page.requests[-1]
+            entry = next(e for e in reversed(counter.log) if e[0] == method and e[1] == path)
+            counts[f"GET {step}"] = entry[2]
+        # placing the order: the POST sent from the confirm page (its redirect is the done GET)
+        done_hops = pages["done"].requests
+        post_path = done_hops[0][1]
+        counts["POST place order"] = next(e[2] for e in counter.log if e[0] == "POST" and e[1] == post_path)
+        counter.statements = {k: v for k, v in ((f"{e[0]} {e[1]}", e[3]) for e in counter.log)}
+        for label, url in account_pages(app, browser, lang):
+            before = len(counter.log)
+            page = browser.get(url)
+            if page.status == 200:
+                counts[label] = counter.log[-1][2]
+            del before
+        return counts, counter
+    finally:
+        event.remove(engine, "before_cursor_execute", counter._on_execute)
+
+
+def account_pages(app, browser, lang):
+    """The account overview and the seat assignment page of Dupont's subscription."""
+    pages = [("GET account", f"/{lang}/account/")]
+    from helpcenter.billing import models
+    with app.extensions["db_sessionmaker"]() as session:
+        sub = session.scalar(select(models.Subscription.id).join(models.Account)
+                             .where(models.Account.name.like("Atelier Dupont%")))
+    if sub is not None:
+        pages.append(("GET account seats", f"/{lang}/account/seats/{sub}"))
+    return pages
+
+
+def add_history(app, orders: int, users: int) -> None:
+    """Place `orders` past orders through the billing service and add `users` users."""
+    from helpcenter.billing import models, service
+    clock = app.extensions["clock"]
+    with app.extensions["db_sessionmaker"]() as session:
+        contact = session.scalar(select(models.Contact).where(models.Contact.email == EMAIL))
+        sub_id = session.scalar(select(models.Subscription.id).where(
+            models.Subscription.account_id == contact.account_id))
+        contact_id = contact.id
+        existing_users = session.query(models.AccountUser).filter_by(account_id=contact.account_id).count()
+        for i in range(orders):
+            current = session.get(models.Subscription, sub_id)
+            session.refresh(current)
+            target = 7 if current.seats != 7 else 6
+            quote = service.quote_seat_change(session, clock, contact_id=contact_id, subscription_id=sub_id,
+                                              new_seats=target)
+            service.place_order(session, clock, contact_id=contact_id, quote_id=quote.id, locale="fr",
+                                assign_seats_url="http://127.0.0.1/fr/account/")
+        for i in range(users):
+            n = existing_users + i
+            service.add_user(session, contact_id=contact_id, name=f"Bench User {n}",
+                             email=f"bench.user{n}@dupont.example")
+
+
+def measure(report, quick: bool = False) -> None:
+    from helpcenter import create_app
+    db = DemoDatabase(Path(tempfile.mkdtemp(prefix="hc-bench-sql-"))).create()
+    try:
+        app = create_app(app_config(db.url, TESTING=False))
+        small, large = (10, 50) if quick else (10, 1000)
+        add_history(app, small, small)
+        at_small, counter_small = counts_for_walk(app)
+        add_history(app, large - small - 1, large - small)  # each walk placed one order too
+        at_large, counter_large = counts_for_walk(app)
+        app.extensions["db_engine"].dispose()
+    finally:
+        db.remove()
+    for key in at_small:
+        n_small, n_large = at_small[key], at_large.get(key)
+        if key.startswith("GET ") and key[4:] in STEPS:
+            goal, ok = f"<= {STEP_LIMIT}", n_small <= STEP_LIMIT and (n_large or 0) <= STEP_LIMIT
+        elif key == "POST place order":
+            goal, ok = f"<= {ORDER_LIMIT}", n_small <= ORDER_LIMIT and (n_large or 0) <= ORDER_LIMIT
+        else:
+            goal, ok = "no growth", None
+        grows = n_large != n_small
+        report.add(CASE, f"statements {key} (at {small} / {large} orders)", f"{n_small} / {n_large}",
+                   goal + ", no growth" if goal != "no growth" else goal,
+                   (ok if ok is not None else True) and not grows,
+                   "grows with history" if grows else "")
