@@ -31,4 +31,5 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from helpcenter import cli
     cli.init_app(app)
+    security.apply_rate_limits(app)  # after every blueprint: limits by endpoint
     return app

@@ -15,6 +15,17 @@ DEFAULTS = {
     "MAIL_TIMEOUT": 10,
     "SELLER_COUNTRY": "IE",
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Rate limits (helpcenter/security.py RATE_LIMITS); Flask-Limiter reads the RATELIMIT_* keys.
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_SIGN_IN": "10 per minute;100 per hour",  # sign-in POSTs per client IP
+    "RATELIMIT_SIGN_IN_EMAIL": "10 per 15 minutes",  # sign-in POSTs per submitted email address
+    "RATELIMIT_SEARCH": "60 per minute",  # searches per client IP
+    "RATELIMIT_FEEDBACK": "10 per minute;100 per day",  # article feedback POSTs per client IP
+    "RATELIMIT_KEY_PREFIX": "helpcenter",
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,  # shared store unreachable: keep limiting per process
+    "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    "MAX_CONTENT_LENGTH": 1024 * 1024,  # larger request bodies get the translated 413 page
+    "TRUSTED_PROXY_COUNT": 0,  # reverse proxies in front (X-Forwarded-For/-Proto are trusted that many hops)
     "ARTICLES_DIR": str(PROJECT_ROOT / "articles"),
     "TRANSLATIONS_DIR": str(PROJECT_ROOT / "translations"),
     "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),

@@ -1,5 +1,19 @@
-"""Response headers that hold on every page."""
-from flask import request
+"""Response headers that hold on every page, the trusted-proxy setting, and the rate limits.
+
+Rate limits are applied here, in one place, after every blueprint is registered
+(`apply_rate_limits(app)` at the end of create_app): the views stay free of policy, and
+SECURITY.md can point at one table (RATE_LIMITS). The limits themselves are settings
+(RATELIMIT_SIGN_IN, ...), so an operator can tighten them without a code change; the
+counters live in RATELIMIT_STORAGE_URI (memory:// per process by default, redis://... to
+share them between workers and machines).
+"""
+import hashlib
+from dataclasses import dataclass
+from typing import Callable
+
+from flask import current_app, request
+from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -16,6 +30,12 @@ CSP = "; ".join([
 
 
 def init_app(app) -> None:
+    proxies = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
+    if proxies > 0:
+        # Behind a reverse proxy the client address and scheme come from X-Forwarded-For/-Proto,
+        # trusted for exactly that many hops (rate limits per client IP, HSTS, Secure redirects).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
     @app.after_request
     def _security_headers(response):
         headers = response.headers
@@ -27,3 +47,84 @@ def init_app(app) -> None:
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
+
+
+# --- rate limits -------------------------------------------------------------
+
+def client_ip() -> str:
+    """The client's address (after ProxyFix when TRUSTED_PROXY_COUNT is set)."""
+    return "ip:" + (get_remote_address() or "unknown")
+
+
+def submitted_email() -> str:
+    """The email address a sign-in form submits, normalised and hashed (short, fixed-size key)."""
+    email = (request.form.get("email") or "").strip().lower()[:320]
+    return "email:" + hashlib.sha256(email.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _setting(name: str) -> Callable[[], str]:
+    def provider() -> str:
+        return current_app.config[name]
+    provider.__name__ = f"setting_{name.lower()}"
+    return provider
+
+
+def _step_is(step: str) -> Callable[[], bool]:
+    """exempt_when for a multi-step view: limit only the given step."""
+    def exempt() -> bool:
+        return (request.view_args or {}).get("step") != step
+    exempt.__name__ = f"exempt_unless_step_{step.replace('-', '_')}"
+    return exempt
+
+
+@dataclass(frozen=True)
+class Rule:
+    endpoint: str                 # Flask endpoint the rule wraps
+    setting: str                  # app.config key holding the limit string ("10 per minute;100 per hour")
+    key: Callable[[], str]        # what is counted: client_ip or submitted_email
+    methods: tuple[str, ...]      # only these methods count
+    exempt_when: Callable[[], bool] | None = None
+
+
+_SIGN_IN_IP = _setting("RATELIMIT_SIGN_IN")
+_SIGN_IN_EMAIL = _setting("RATELIMIT_SIGN_IN_EMAIL")
+_SEARCH = _setting("RATELIMIT_SEARCH")
+_FEEDBACK = _setting("RATELIMIT_FEEDBACK")
+_WIZARD_SIGN_IN = _step_is("sign-in")
+
+# One table of every limit. Endpoints missing from the app (a part not built) are skipped;
+# tests/security/test_rate_limits.py asserts that each is present and really limits.
+RATE_LIMITS = (
+    Rule("auth.sign_in", "RATELIMIT_SIGN_IN", client_ip, ("POST",)),
+    Rule("auth.sign_in", "RATELIMIT_SIGN_IN_EMAIL", submitted_email, ("POST",)),
+    Rule("wizard.step", "RATELIMIT_SIGN_IN", client_ip, ("POST",), _WIZARD_SIGN_IN),
+    Rule("wizard.step", "RATELIMIT_SIGN_IN_EMAIL", submitted_email, ("POST",), _WIZARD_SIGN_IN),
+    Rule("wizard.sign_in", "RATELIMIT_SIGN_IN", client_ip, ("POST",)),
+    Rule("wizard.sign_in", "RATELIMIT_SIGN_IN_EMAIL", submitted_email, ("POST",)),
+    Rule("help.search", "RATELIMIT_SEARCH", client_ip, ("GET", "HEAD")),
+    Rule("help.feedback", "RATELIMIT_FEEDBACK", client_ip, ("POST",)),
+    Rule("help.article_feedback", "RATELIMIT_FEEDBACK", client_ip, ("POST",)),
+)
+_PROVIDERS = {"RATELIMIT_SIGN_IN": _SIGN_IN_IP, "RATELIMIT_SIGN_IN_EMAIL": _SIGN_IN_EMAIL,
+              "RATELIMIT_SEARCH": _SEARCH, "RATELIMIT_FEEDBACK": _FEEDBACK}
+
+
+def apply_rate_limits(app) -> list[Rule]:
+    """Wrap the limited views of `app` with Flask-Limiter limits; returns the rules applied.
+
+    Call once per app, after every blueprint is registered. Flask-Limiter keeps decorated
+    limits by the view's qualified name and de-duplicates equal limits, so building several
+    apps in one process (tests) does not stack them.
+    """
+    from helpcenter.extensions import limiter
+    applied = []
+    for rule in RATE_LIMITS:
+        view = app.view_functions.get(rule.endpoint)
+        if view is None:
+            continue
+        limit = limiter.limit(_PROVIDERS[rule.setting], key_func=rule.key, methods=list(rule.methods),
+                              exempt_when=rule.exempt_when, override_defaults=False)
+        app.view_functions[rule.endpoint] = limit(view)
+        applied.append(rule)
+    app.extensions["rate_limit_rules"] = applied
+    return applied
