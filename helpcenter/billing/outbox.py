@@ -1,0 +1,260 @@
+"""The email outbox: messages are rendered (text and HTML, in the workflow's language) and
+stored in the same transaction as the order, then delivered over SMTP after the commit.
+
+Without a mail server (HELPCENTER_MAIL_SERVER unset) messages stay in the outbox and are
+logged. A send that fails stays in the outbox with its attempt count and last error, for
+`flask --app helpcenter send-mail` to retry.
+"""
+import functools
+import logging
+import smtplib
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage as MimeMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from babel.dates import format_date
+from babel.numbers import format_currency, format_percent
+from babel.support import NullTranslations, Translations
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from helpcenter.billing import models as m
+from helpcenter.billing import read
+from helpcenter.config import PROJECT_ROOT
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).resolve().parent / "email_templates"
+DEFAULT_TRANSLATIONS = PROJECT_ROOT / "translations"
+LANGUAGES = ("en", "fr")
+ORDER_CONFIRMATION = "order_confirmation"
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """Where and how to send; `enabled` only when a server is configured."""
+
+    server: str | None = None
+    port: int = 25
+    sender: str = "Billing Centre <billing@helpcenter.example>"
+    timeout: float = 10.0
+    translations_dir: str = str(DEFAULT_TRANSLATIONS)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.server)
+
+    @classmethod
+    def from_mapping(cls, config) -> "MailSettings":
+        """From the app's config (MAIL_SERVER, MAIL_PORT, MAIL_DEFAULT_SENDER, MAIL_TIMEOUT, TRANSLATIONS_DIR)."""
+        defaults = cls()
+        return cls(server=config.get("MAIL_SERVER") or None,
+                   port=int(config.get("MAIL_PORT") or defaults.port),
+                   sender=config.get("MAIL_DEFAULT_SENDER") or defaults.sender,
+                   timeout=float(config.get("MAIL_TIMEOUT") or defaults.timeout),
+                   translations_dir=str(config.get("TRANSLATIONS_DIR") or defaults.translations_dir))
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    sent: int
+    failed: int
+    pending: int
+    enabled: bool = True
+
+    def __str__(self) -> str:
+        if not self.enabled:
+            return f"no mail server configured: {self.pending} message(s) kept in the outbox"
+        return f"sent {self.sent}, failed {self.failed}, pending {self.pending}"
+
+
+def email_locale(locale: str | None) -> str:
+    """"fr", "fr_FR", "fr-CA" -> "fr"; anything unsupported -> "en"."""
+    lang = (locale or "").replace("-", "_").split("_")[0].lower()
+    return lang if lang in LANGUAGES else "en"
+
+
+# --- rendering ---------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=16)
+def _environment(translations_dir: str, locale: str) -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), extensions=["jinja2.ext.i18n"],
+                      autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=True)
+    translations = Translations.load(translations_dir, [locale]) if locale != "en" else NullTranslations()
+    env.install_gettext_translations(translations, newstyle=True)
+    return env
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+def render_order_confirmation(order: read.Order, *, locale: str, account_name: str, assign_seats_url: str,
+                              translations_dir: str | Path = DEFAULT_TRANSLATIONS) -> RenderedEmail:
+    """The confirmation email of an order, in `locale` ("en" or "fr")."""
+    locale = email_locale(locale)
+    env = _environment(str(translations_dir), locale)
+
+    def money(amount):
+        return format_currency(amount, order.currency, locale=locale)
+
+    def day(value):
+        return format_date(value, format="long", locale=locale)
+
+    def percent(rate):
+        return format_percent(rate, locale=locale, decimal_quantization=False)
+
+    context = {"order": order, "lang": locale, "account_name": account_name,
+               "assign_seats_url": assign_seats_url, "money": money, "day": day, "percent": percent,
+               "seats_added": max(order.seats_after - order.seats_before, 0)}
+    subject = env.get_template("order_confirmation_subject.txt").render(context).strip()
+    text = env.get_template("order_confirmation.txt").render(context)
+    html = env.get_template("order_confirmation.html").render(context)
+    return RenderedEmail(subject=" ".join(subject.split()), text=text, html=html)
+
+
+def queue_order_confirmation(session: Session, order: read.Order, *, to_address: str, account_id: int,
+                             account_name: str, assign_seats_url: str, translations_dir,
+                             now: datetime) -> m.EmailMessage:
+    """Put the order's confirmation in the outbox (in the caller's transaction)."""
+    rendered = render_order_confirmation(order, locale=order.locale, account_name=account_name,
+                                         assign_seats_url=assign_seats_url, translations_dir=translations_dir)
+    message = m.EmailMessage(account_id=account_id, order_id=order.id, kind=ORDER_CONFIRMATION,
+                             to_address=to_address, locale=order.locale, subject=rendered.subject[:300],
+                             text_body=rendered.text, html_body=rendered.html, created_at=now, attempts=0)
+    session.add(message)
+    session.flush()
+    return message
+
+
+# --- delivery -----------------------------------------------------------------------
+
+def _mime(message: m.EmailMessage, sender: str) -> MimeMessage:
+    mime = MimeMessage()
+    mime["Subject"] = message.subject
+    mime["From"] = sender
+    mime["To"] = message.to_address
+    mime["Date"] = formatdate(localtime=False)
+    # A stable id: a message retried after an unclear failure is recognisably the same one.
+    mime["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="helpcenter.example")
+    mime["Content-Language"] = message.locale
+    mime.set_content(message.text_body)
+    mime.add_alternative(message.html_body, subtype="html")
+    return mime
+
+
+def _claim(session: Session, settings: MailSettings, message_id: int) -> m.EmailMessage | None:
+    """Take the message for this sender for a while, so that two senders never both send it."""
+    now = datetime.now(timezone.utc)
+    lease = now + timedelta(seconds=settings.timeout * 3 + 30)
+    table = m.EmailMessage.__table__
+    result = session.execute(
+        update(table)
+        .where(table.c.id == message_id, table.c.sent_at.is_(None),
+               or_(table.c.claimed_until.is_(None), table.c.claimed_until < now))
+        .values(claimed_until=lease, attempts=table.c.attempts + 1, last_attempt_at=now))
+    session.commit()
+    if result.rowcount != 1:
+        return None
+    return session.scalar(select(m.EmailMessage).where(m.EmailMessage.id == message_id)
+                          .execution_options(populate_existing=True))
+
+
+def _finish(session: Session, message: m.EmailMessage, error: Exception | None) -> None:
+    if error is None:
+        message.sent_at = datetime.now(timezone.utc)
+        message.last_error = None
+    else:
+        message.last_error = f"{type(error).__name__}: {error}"[:500]
+    message.claimed_until = None
+    session.commit()
+
+
+def _connect(settings: MailSettings) -> smtplib.SMTP:
+    return smtplib.SMTP(settings.server, settings.port, timeout=settings.timeout)
+
+
+SEND_ERRORS = (smtplib.SMTPException, OSError, socket.timeout)
+
+
+def deliver_message(session: Session, settings: MailSettings, message_id: int) -> bool:
+    """Send one message now (right after the commit that queued it); True when sent.
+
+    Never raises for a delivery problem: the message stays in the outbox for a retry."""
+    if not settings.enabled:
+        _log_kept(session, [message_id])
+        return False
+    message = _claim(session, settings, message_id)
+    if message is None:
+        return False
+    try:
+        with _connect(settings) as smtp:
+            smtp.send_message(_mime(message, settings.sender))
+    except SEND_ERRORS as error:
+        log.warning("email %s to %s not sent: %s", message.id, message.to_address, error)
+        _finish(session, message, error)
+        return False
+    _finish(session, message, None)
+    return True
+
+
+def _log_kept(session: Session, ids: list[int] | None = None) -> int:
+    stmt = select(m.EmailMessage).where(m.EmailMessage.sent_at.is_(None))
+    if ids is not None:
+        stmt = stmt.where(m.EmailMessage.id.in_(ids))
+    messages = session.scalars(stmt.order_by(m.EmailMessage.id)).all()
+    for message in messages:
+        log.info("no mail server configured: email %s to %s (%r) kept in the outbox",
+                 message.id, message.to_address, message.subject)
+    return len(messages)
+
+
+def deliver_pending(session: Session, settings: MailSettings) -> DeliveryReport:
+    """Send every unsent message (retrying failed ones) over one SMTP connection."""
+    if not settings.enabled:
+        kept = _log_kept(session)
+        session.rollback()
+        return DeliveryReport(sent=0, failed=0, pending=kept, enabled=False)
+    ids = session.scalars(select(m.EmailMessage.id).where(m.EmailMessage.sent_at.is_(None))
+                          .order_by(m.EmailMessage.id)).all()
+    sent = failed = 0
+    smtp = None
+    try:
+        for message_id in ids:
+            message = _claim(session, settings, message_id)
+            if message is None:
+                continue  # sent meanwhile, or another sender holds it
+            try:
+                if smtp is None:
+                    smtp = _connect(settings)
+                smtp.send_message(_mime(message, settings.sender))
+            except SEND_ERRORS as error:
+                log.warning("email %s to %s not sent: %s", message.id, message.to_address, error)
+                _finish(session, message, error)
+                failed += 1
+                if smtp is not None:
+                    try:
+                        smtp.close()
+                    finally:
+                        smtp = None
+                continue
+            _finish(session, message, None)
+            sent += 1
+    finally:
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except SEND_ERRORS:
+                smtp.close()
+    remaining = session.scalar(select(func.count()).select_from(m.EmailMessage)
+                               .where(m.EmailMessage.sent_at.is_(None))) or 0
+    session.rollback()
+    return DeliveryReport(sent=sent, failed=failed, pending=remaining)
