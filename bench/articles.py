@@ -7,6 +7,7 @@ sees common words, rare words and accented words the way real articles have them
 """
 from __future__ import annotations
 
+import itertools
 import random
 import unicodedata
 from datetime import date, timedelta
@@ -120,15 +121,17 @@ class Writer:
     def __init__(self, lang: str, rng: random.Random):
         self.lang, self.rng = lang, rng
         self.words = WORDS[lang]
-        self.weights = [1 / (rank + 1) ** 0.9 for rank in range(len(self.words))]
+        self.cum = list(itertools.accumulate(1 / (rank + 1) ** 0.9 for rank in range(len(self.words))))
         self.glue = GLUE[lang]
 
     def word(self) -> str:
-        return self.rng.choices(self.words, self.weights)[0]
+        return self.rng.choices(self.words, cum_weights=self.cum)[0]
 
     def sentence(self, lo=8, hi=18) -> str:
         n = self.rng.randint(lo, hi)
-        parts = [self.word() if self.rng.random() < 0.55 else self.rng.choice(self.glue) for _ in range(n)]
+        content = iter(self.rng.choices(self.words, cum_weights=self.cum, k=n))
+        glue = iter(self.rng.choices(self.glue, k=n))
+        parts = [next(content) if self.rng.random() < 0.55 else next(glue) for _ in range(n)]
         text = " ".join(parts)
         return text[0].upper() + text[1:] + "."
 
@@ -142,9 +145,10 @@ def article_text(lang: str, ident: int, count: int, rng: random.Random) -> tuple
     topic = " ".join(w.word() for _ in range(rng.randint(2, 4)))
     title = f"{rng.choice(TITLE_VERBS[lang])} {topic} ({ident})"
     slug = slugify(title)
-    category = rng.choice(list(CATEGORIES))
-    updated = date(2026, 11, 20) - timedelta(days=rng.randint(0, 700))
-    related = sorted({rng.randint(1, count) for _ in range(rng.randint(0, 3))} - {ident})
+    shared = random.Random(ident)  # what translations share: category, date, related articles
+    category = shared.choice(list(CATEGORIES))
+    updated = date(2026, 11, 20) - timedelta(days=shared.randint(0, 700))
+    related = sorted({shared.randint(1, count) for _ in range(shared.randint(0, 3))} - {ident})
     keywords = sorted({w.word() for _ in range(rng.randint(0, 4))})
     summary = w.sentence(10, 22).replace('"', "")
     front = [

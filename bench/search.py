@@ -1,0 +1,34 @@
+"""Search latency in-process over a few hundred mixed queries (one word, two words, accented,
+prefix, no match; English and French) at 1,000 and 10,000 generated articles per language.
+
+Each size is loaded in a fresh process (bench.store_child); a query is timed through
+store.search(), i.e. the index query plus the highlighted titles and snippets a results page shows.
+"""
+from __future__ import annotations
+
+from bench import corpus
+from bench.articles import QUERY_KINDS
+from bench.common import fmt_ms, median, percentile
+from bench.startup import child, sizes
+
+CASE = "search"
+
+
+def measure(report, quick: bool = False) -> None:
+    small, large = sizes(quick)
+    n_queries = 200 if quick else 400
+    res = {n: child(corpus.folder(n), "default", n_queries) for n in (small, large)}
+    stats = {}
+    for n, r in res.items():
+        times = [t for _, t in r["queries"]]
+        stats[n] = (median(times), percentile(times, 95))
+        kinds = {k: median([t for kk, t in r["queries"] if kk == k]) for k in QUERY_KINDS}
+        report.add(CASE, f"{n} articles/lang: median by kind", ", ".join(f"{k} {v * 1000:.1f}" for k, v in kinds.items()) + " ms")
+    m_small, _ = stats[small]
+    m_large, p95_large = stats[large]
+    report.add(CASE, f"median query at {large} ({n_queries} queries)", fmt_ms(m_large), "< 2 ms", m_large < 0.002,
+               f"at {small}: {fmt_ms(m_small)}")
+    report.add(CASE, f"p95 query at {large}", fmt_ms(p95_large), "< 10 ms", p95_large < 0.010,
+               f"at {small}: {fmt_ms(stats[small][1])}")
+    growth = m_large / m_small
+    report.add(CASE, f"median growth {small} -> {large}", f"x{growth:.2f}", "<= x2", growth <= 2)

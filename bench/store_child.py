@@ -1,0 +1,48 @@
+"""One measurement in a fresh process: load, render and index a folder of articles, then search.
+
+Run as `python -m bench.store_child DIR MODE QUERIES` (MODE: eager = load + render every body +
+index, as the issue defines start-up; default = what create_app does). Prints one JSON line:
+seconds to ready, peak resident memory (VmHWM) and the baseline after imports, and, when
+QUERIES > 0, the time of each query (store.search: the index query plus highlighted snippets).
+"""
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def vm(field: str) -> int:
+    """A /proc/self/status figure in bytes (VmRSS, VmHWM)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def main() -> None:
+    folder, mode, n_queries = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    from helpcenter.help.store import load_store  # imports are not part of the figure
+    from bench.articles import queries
+    baseline = vm("VmRSS")
+    t0 = time.perf_counter()
+    store = load_store(folder, eager_render=True if mode == "eager" else None)
+    ready = time.perf_counter() - t0
+    out = {"mode": mode, "articles": store.count(), "seconds": ready, "peak_rss": vm("VmHWM"),
+           "baseline_rss": baseline, "rss_after": vm("VmRSS")}
+    if n_queries:
+        mixed = queries(n_queries)
+        for _kind, lang, text in mixed[:50]:  # warm-up: caches of the analyzers, SQLite pages
+            store.search(lang, text)
+        timings, hits = [], []
+        for kind, lang, text in mixed:
+            t = time.perf_counter()
+            results = store.search(lang, text)
+            timings.append((kind, time.perf_counter() - t))
+            hits.append(results.total)
+        out["queries"] = timings
+        out["hits"] = hits
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
