@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 06:38:49.362965
+Create Date: 2026-11-26 06:41:46.475148
 
 """
 from typing import Sequence, Union
@@ -69,27 +69,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('sign_in_failures', schema=None) as batch_op:
         batch_op.create_index('ix_sign_in_failures_email_at', ['email', 'at'], unique=False)
-
-    op.create_table('wizard_run',
-    sa.Column('id', sa.String(length=64), nullable=False),
-    sa.Column('contact_id', sa.Integer(), nullable=False),
-    sa.Column('subscription_id', sa.Integer(), nullable=True),
-    sa.Column('quantity', sa.Integer(), nullable=True),
-    sa.Column('quote_id', sa.String(length=64), nullable=True),
-    sa.Column('checked_out', sa.Boolean(), nullable=False),
-    sa.Column('reviewed_quote_id', sa.String(length=64), nullable=True),
-    sa.Column('paid_quote_id', sa.String(length=64), nullable=True),
-    sa.Column('payment_error', sa.String(length=40), nullable=True),
-    sa.Column('order_id', sa.Integer(), nullable=True),
-    sa.Column('prefill_product', sa.String(length=64), nullable=True),
-    sa.Column('prefill_quantity', sa.Integer(), nullable=True),
-    sa.Column('revision', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_wizard_run'))
-    )
-    with op.batch_alter_table('wizard_run', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_wizard_run_contact_id'), ['contact_id'], unique=False)
 
     op.create_table('account_users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -232,6 +211,28 @@ def upgrade() -> None:
     with op.batch_alter_table('seat_assignments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_seat_assignments_user_id'), ['user_id'], unique=False)
 
+    op.create_table('wizard_run',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=False),
+    sa.Column('subscription_id', sa.Integer(), nullable=True),
+    sa.Column('quantity', sa.Integer(), nullable=True),
+    sa.Column('quote_id', sa.String(length=64), nullable=True),
+    sa.Column('checked_out', sa.Boolean(), nullable=False),
+    sa.Column('reviewed_quote_id', sa.String(length=64), nullable=True),
+    sa.Column('paid_quote_id', sa.String(length=64), nullable=True),
+    sa.Column('payment_error', sa.String(length=40), nullable=True),
+    sa.Column('order_id', sa.Integer(), nullable=True),
+    sa.Column('prefill_product', sa.String(length=64), nullable=True),
+    sa.Column('prefill_quantity', sa.Integer(), nullable=True),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_wizard_run_contact_id_contacts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wizard_run'))
+    )
+    with op.batch_alter_table('wizard_run', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_wizard_run_contact_id'), ['contact_id'], unique=False)
+
     op.create_table('orders',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('quote_id', sa.String(length=43), nullable=False),
@@ -333,6 +334,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_orders_account_id_id')
 
     op.drop_table('orders')
+    with op.batch_alter_table('wizard_run', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_wizard_run_contact_id'))
+
+    op.drop_table('wizard_run')
     with op.batch_alter_table('seat_assignments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_seat_assignments_user_id'))
 
@@ -356,10 +361,6 @@ def downgrade() -> None:
 
     op.drop_table('contacts')
     op.drop_table('account_users')
-    with op.batch_alter_table('wizard_run', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_wizard_run_contact_id'))
-
-    op.drop_table('wizard_run')
     with op.batch_alter_table('sign_in_failures', schema=None) as batch_op:
         batch_op.drop_index('ix_sign_in_failures_email_at')
 
