@@ -6,18 +6,17 @@ store.search(), i.e. the index query plus the highlighted titles and snippets a 
 """
 from __future__ import annotations
 
-from bench import corpus
 from bench.articles import QUERY_KINDS
 from bench.common import fmt_ms, median, percentile
-from bench.startup import child, sizes
+from bench.startup import measured, sizes
 
 CASE = "search"
 
 
 def measure(report, quick: bool = False) -> None:
     small, large = sizes(quick)
-    n_queries = 200 if quick else 400
-    res = {n: child(corpus.folder(n), "default", n_queries) for n in (small, large)}
+    res = {n: measured(n, "default", quick) for n in (small, large)}
+    n_queries = len(res[large]["queries"])
     stats = {}
     for n, r in res.items():
         times = [t for _, t in r["queries"]]

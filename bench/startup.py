@@ -19,6 +19,18 @@ TIME_GOAL = 5.0
 RSS_GOAL = 300 * 1024 * 1024
 
 
+_RESULTS: dict = {}
+
+
+def measured(count: int, mode: str, quick: bool) -> dict:
+    """The child's figures for `count` articles per language (once per run: search reuses them)."""
+    key = (count, mode)
+    if key not in _RESULTS:
+        n_queries = (200 if quick else 400) if mode == "default" else 0
+        _RESULTS[key] = child(corpus.folder(count), mode, n_queries)
+    return _RESULTS[key]
+
+
 def child(folder, mode: str, n_queries: int = 0) -> dict:
     done = subprocess.run([sys.executable, "-m", "bench.store_child", str(folder), mode, str(n_queries)],
                           cwd=ROOT, capture_output=True, text=True, timeout=1800)
@@ -36,7 +48,7 @@ def measure(report, quick: bool = False) -> None:
     results = {}
     for n in (small, large):
         for mode in ("eager", "default"):
-            results[n, mode] = child(corpus.folder(n), mode)
+            results[n, mode] = measured(n, mode, quick)
     for n in (small, large):
         eager, lazy = results[n, "eager"], results[n, "default"]
         is_goal = n == large
