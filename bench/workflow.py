@@ -164,9 +164,10 @@ def form_defaults(form) -> dict:
 
 
 def walk(browser: Browser, lang: str, quantity: int = 8, visit=None) -> dict:
-    """Go through every step from the start link to the done page; returns {step: Page}.
+    """Go through every step from the start link to the done page; returns {name: Page}.
 
-    `visit(step, page)` is called on each step page as first shown (after its GET).
+    A step shown again after its own form (the seats step's cart, then Checkout) is named
+    "<step> (2)". `visit(name, page)` is called on each page as first shown (after its GET).
     """
     pages = {}
     page = browser.get(f"/{lang}/wizard/seats/")
@@ -178,24 +179,30 @@ def walk(browser: Browser, lang: str, quantity: int = 8, visit=None) -> dict:
         "payment": {"payment_method": "saved"},
         "confirm": {},
     }
-    for _ in range(12):
+    seen: dict[str, int] = {}
+    for _ in range(16):
         step = page.step
         if page.status != 200 or step is None:
             raise RuntimeError(f"workflow stopped at {page.url} (HTTP {page.status})")
-        if step in pages:
-            raise RuntimeError(f"workflow came back to {step}: {page.url}")
-        pages[step] = page
+        seen[step] = seen.get(step, 0) + 1
+        if seen[step] > 2:
+            raise RuntimeError(f"workflow came back to {step} twice: {page.url}")
+        name = step if seen[step] == 1 else f"{step} ({seen[step]})"
+        pages[name] = page
         if visit:
-            visit(step, page)
+            visit(name, page)
         if step == "done":
             return pages
-        values = dict(fills[step])
-        if step == "product":
-            form = main_form(page.body, {"subscription"})
-            choice = _choice(form, "subscription") if form is not None else None
-            if choice:
-                values["subscription"] = choice
-        page = browser.submit(page, values)
+        if seen[step] == 1:
+            values = dict(fills[step])
+            if step == "product":
+                form = main_form(page.body, {"subscription"})
+                choice = _choice(form, "subscription") if form is not None else None
+                if choice:
+                    values["subscription"] = choice
+            page = browser.submit(page, values)
+        else:  # the step's second form (e.g. Checkout under the cart)
+            page = browser.submit(page, {})
     raise RuntimeError("the workflow did not reach the done page")
 
 
@@ -207,6 +214,9 @@ def _choice(form, name):
     radio = form.find("input", attrs={"name": name, "type": "radio"})
     if radio is not None:
         return radio.get("value")
+    button = form.find("button", attrs={"name": name})
+    if button is not None and button.get("value"):
+        return button.get("value")
     select = form.find("select", attrs={"name": name})
     if select is not None:
         option = select.find("option", selected=True) or select.find("option")
