@@ -587,7 +587,8 @@ def _place_order(progress: S.Progress):
             return _refusal_redirect(progress, error)
         else:
             if _figures(fresh) != _figures(agreed):
-                return _fresh_review(progress, FIGURES_CHANGED, fresh)
+                changed = fresh.subscription_version != agreed.subscription_version
+                return _fresh_review(progress, billing_errors.QuoteStale() if changed else FIGURES_CHANGED, fresh)
     if order is None:
         try:
             order = billing.place_order(
