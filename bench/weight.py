@@ -108,7 +108,7 @@ def measure(report, quick: bool = False) -> None:
                 if key not in worst or w["total"] > worst[key]["total"]:
                     worst[key] = dict(w, lang=lang)
         for name, w in worst.items():
-            report.add(CASE, f"{name} ({w['lang']}, heavier language)",
+            report.add(CASE, f"page {name} ({'/'.join(langs)}: heavier is {w['lang']})",
                        f"{fmt_bytes(w['total'])} (html {fmt_bytes(w['html'])}, css {fmt_bytes(w['css'])}, "
                        f"js {fmt_bytes(w['js'])}, other {fmt_bytes(w['other'])})",
                        "< 50 KB", w["total"] < LIMIT)
