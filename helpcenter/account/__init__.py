@@ -1,4 +1,5 @@
-"""account feature package."""
+"""Account pages: the overview (subscriptions, balance, orders, payment method, audit trail)
+and the assignment of seats to the account's users."""
 
 
 def init_app(app) -> None:
