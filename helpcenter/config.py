@@ -32,7 +32,7 @@ DEFAULTS = {
     "BABEL_DEFAULT_LOCALE": "en",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    "PERMANENT_SESSION_LIFETIME": timedelta(hours=2),
+    "PERMANENT_SESSION_LIFETIME": timedelta(minutes=30),  # idle lifetime: renewed by every request
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     "DB_POOL_SIZE": 5,
     "DB_MAX_OVERFLOW": 5,
