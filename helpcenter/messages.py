@@ -3,7 +3,12 @@
 The backend speaks in codes (helpcenter.billing.errors); this is the one place that turns
 them into sentences, so the workflow, the account pages and the sign-in page say the same thing.
 """
+from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
+
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
+
+from helpcenter.i18n import money
 
 SEAT_TYPE_PLURAL = {"organizer": _l("organizers"), "agent": _l("agents"), "expert": _l("experts")}
 SEAT_TYPE_TITLE = {"organizer": _l("Organizers"), "agent": _l("Agents"), "expert": _l("Experts")}
@@ -107,9 +112,60 @@ def add_seats_label(seat_type: str) -> str:
     return str(ADD_SEATS_BUTTON.get(seat_type, _l("Change seats")))
 
 
+def seat_count(seat_type: str, count: int) -> str:
+    """A number of seats of one type, e.g. "8 agents", "1 organizer"."""
+    if seat_type == "organizer":
+        return ngettext("%(num)s organizer", "%(num)s organizers", count)
+    if seat_type == "expert":
+        return ngettext("%(num)s expert", "%(num)s experts", count)
+    if seat_type == "agent":
+        return ngettext("%(num)s agent", "%(num)s agents", count)
+    return ngettext("%(num)s seat", "%(num)s seats", count)
+
+
+def message_for(code: str, **params) -> str:
+    """The sentence for a refusal code without an exception at hand (e.g. to explain a missing control)."""
+    return billing_error_message(SimpleNamespace(code=code, params=params))
+
+
+def audit_event_message(event, product_names: dict | None = None) -> str:
+    """One sentence for an entry of the account's audit trail (helpcenter.billing.read.AuditEvent)."""
+    details = event.details or {}
+    product_code = details.get("product") or ""
+    product = (product_names or {}).get(product_code) or product_code
+    user = details.get("user") or ""
+    if event.action == "seats_changed":
+        try:
+            charged = money(Decimal(str(details.get("amount_charged", "0"))), details.get("currency") or "EUR")
+        except (InvalidOperation, ValueError):
+            charged = details.get("amount_charged", "")
+        return _("Order %(order)s: %(product)s changed from %(before)s to %(after)s seats; amount charged %(charged)s",
+                 order=details.get("order", ""), product=product, before=details.get("seats_before", ""),
+                 after=details.get("seats_after", ""), charged=charged)
+    if event.action == "payment_method_changed":
+        return _("Payment card changed to %(brand)s ending %(last4)s (expires %(expiry)s)",
+                 brand=details.get("brand", ""), last4=details.get("last4", ""), expiry=details.get("expiry", ""))
+    if event.action == "vat_number_changed":
+        old, new = details.get("old"), details.get("new")
+        if not new:
+            return _("VAT number %(old)s removed", old=old or "")
+        if not old:
+            return _("VAT number %(new)s recorded", new=new)
+        return _("VAT number changed from %(old)s to %(new)s", old=old, new=new)
+    if event.action == "seat_assigned":
+        return _("Seat of %(product)s assigned to %(user)s", product=product, user=user)
+    if event.action == "seat_unassigned":
+        return _("Seat of %(product)s taken back from %(user)s", product=product, user=user)
+    if event.action == "user_added":
+        return _("User %(name)s (%(user)s) added to the account", name=details.get("name", ""), user=user)
+    # Translators: an audit trail entry of a kind this page does not describe; %(action)s is its code.
+    return _("Change recorded: %(action)s", action=event.action)
+
+
 def init_app(app) -> None:
     app.jinja_env.globals.update(
         billing_error_message=billing_error_message, note_message=note_message,
+        message_for=message_for, audit_event_message=audit_event_message, seat_count=seat_count,
         seat_type_plural=seat_type_plural, add_seats_label=add_seats_label,
         seat_type_title=lambda t: str(SEAT_TYPE_TITLE.get(t, t)),
         term_label=lambda t: str(TERM_LABEL.get(t, t)),
