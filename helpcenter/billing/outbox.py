@@ -7,6 +7,7 @@ logged. A send that fails stays in the outbox with its attempt count and last er
 """
 import functools
 import logging
+import re
 import smtplib
 import socket
 from dataclasses import dataclass
@@ -118,7 +119,8 @@ def render_order_confirmation(order: read.Order, *, locale: str, account_name: s
     subject = env.get_template("order_confirmation_subject.txt").render(context).strip()
     text = env.get_template("order_confirmation.txt").render(context)
     html = env.get_template("order_confirmation.html").render(context)
-    return RenderedEmail(subject=" ".join(subject.split()), text=text, html=html)
+    # Collapse line breaks and spaces, but keep the no-break spaces of French typography.
+    return RenderedEmail(subject=re.sub(r"[ \t\r\n]+", " ", subject), text=text, html=html)
 
 
 def queue_order_confirmation(session: Session, order: read.Order, *, to_address: str, account_id: int,
@@ -145,9 +147,9 @@ def _mime(message: m.EmailMessage, sender: str) -> MimeMessage:
     mime["Date"] = formatdate(localtime=False)
     # A stable id: a message retried after an unclear failure is recognisably the same one.
     mime["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="helpcenter.example")
-    mime["Content-Language"] = message.locale
     mime.set_content(message.text_body)
     mime.add_alternative(message.html_body, subtype="html")
+    mime["Content-Language"] = message.locale  # after add_alternative, which moves Content-* headers
     return mime
 
 

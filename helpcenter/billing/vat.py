@@ -64,11 +64,8 @@ def validate_vat_number(number: str, account_country: str) -> str:
     country = (account_country or "").upper()
     if country not in EU_COUNTRIES:
         raise VatNumberInvalid("not_offered")
-    try:
-        compact = eu_vat.compact(number or "")
-    except stdnum_errors.ValidationError:
-        raise VatNumberInvalid("format") from None
-    if not compact or len(compact) > 20:
+    compact = "".join(ch for ch in (number or "") if ch not in " .-/:").upper()
+    if not compact or len(compact) > 20 or not compact.isascii() or not compact.isalnum():
         raise VatNumberInvalid("format")
     if compact[:1].isdigit():
         compact = vat_prefix(country) + compact

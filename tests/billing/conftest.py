@@ -94,6 +94,12 @@ def snapshot(session, skip=()) -> dict:
     return rows
 
 
+@pytest.fixture(name="snapshot")
+def snapshot_fixture():
+    """snapshot(session) -> every row of every table."""
+    return snapshot
+
+
 @pytest.fixture
 def unchanged(db_session):
     """`with unchanged(): ...` asserts that the block changed no row of any table."""
