@@ -69,14 +69,6 @@ def _setting(name: str) -> Callable[[], str]:
     return provider
 
 
-def _step_is(step: str) -> Callable[[], bool]:
-    """exempt_when for a multi-step view: limit only the given step."""
-    def exempt() -> bool:
-        return (request.view_args or {}).get("step") != step
-    exempt.__name__ = f"exempt_unless_step_{step.replace('-', '_')}"
-    return exempt
-
-
 @dataclass(frozen=True)
 class Rule:
     endpoint: str                 # Flask endpoint the rule wraps
@@ -90,15 +82,12 @@ _SIGN_IN_IP = _setting("RATELIMIT_SIGN_IN")
 _SIGN_IN_EMAIL = _setting("RATELIMIT_SIGN_IN_EMAIL")
 _SEARCH = _setting("RATELIMIT_SEARCH")
 _FEEDBACK = _setting("RATELIMIT_FEEDBACK")
-_WIZARD_SIGN_IN = _step_is("sign-in")
 
 # One table of every limit. Endpoints missing from the app (a part not built) are skipped;
 # tests/security/test_rate_limits.py asserts that each is present and really limits.
 RATE_LIMITS = (
     Rule("auth.sign_in", "RATELIMIT_SIGN_IN", client_ip, ("POST",)),
     Rule("auth.sign_in", "RATELIMIT_SIGN_IN_EMAIL", submitted_email, ("POST",)),
-    Rule("wizard.step", "RATELIMIT_SIGN_IN", client_ip, ("POST",), _WIZARD_SIGN_IN),
-    Rule("wizard.step", "RATELIMIT_SIGN_IN_EMAIL", submitted_email, ("POST",), _WIZARD_SIGN_IN),
     Rule("wizard.sign_in", "RATELIMIT_SIGN_IN", client_ip, ("POST",)),
     Rule("wizard.sign_in", "RATELIMIT_SIGN_IN_EMAIL", submitted_email, ("POST",)),
     Rule("help.search", "RATELIMIT_SEARCH", client_ip, ("GET", "HEAD")),
