@@ -197,15 +197,27 @@ def deliver_message(session: Session, settings: MailSettings, message_id: int) -
     message = _claim(session, settings, message_id)
     if message is None:
         return False
+    smtp = None
     try:
-        with _connect(settings) as smtp:
-            smtp.send_message(_mime(message, settings.sender))
+        smtp = _connect(settings)
+        smtp.send_message(_mime(message, settings.sender))
     except SEND_ERRORS as error:
         log.warning("email %s to %s not sent: %s", message.id, message.to_address, error)
         _finish(session, message, error)
+        _hang_up(smtp)
         return False
-    _finish(session, message, None)
+    _finish(session, message, None)  # accepted by the server: a failing QUIT must not resend it
+    _hang_up(smtp)
     return True
+
+
+def _hang_up(smtp: smtplib.SMTP | None) -> None:
+    if smtp is None:
+        return
+    try:
+        smtp.quit()
+    except SEND_ERRORS:
+        smtp.close()
 
 
 def _log_kept(session: Session, ids: list[int] | None = None) -> int:
@@ -234,28 +246,28 @@ def deliver_pending(session: Session, settings: MailSettings) -> DeliveryReport:
             message = _claim(session, settings, message_id)
             if message is None:
                 continue  # sent meanwhile, or another sender holds it
-            try:
-                if smtp is None:
+            if smtp is None:
+                try:
                     smtp = _connect(settings)
+                except SEND_ERRORS as error:
+                    # The server is unreachable: the rest waits for the next run.
+                    log.warning("mail server %s:%s unreachable: %s", settings.server, settings.port, error)
+                    _finish(session, message, error)
+                    failed += 1
+                    break
+            try:
                 smtp.send_message(_mime(message, settings.sender))
             except SEND_ERRORS as error:
                 log.warning("email %s to %s not sent: %s", message.id, message.to_address, error)
                 _finish(session, message, error)
                 failed += 1
-                if smtp is not None:
-                    try:
-                        smtp.close()
-                    finally:
-                        smtp = None
+                smtp.close()  # start again with a new connection
+                smtp = None
                 continue
             _finish(session, message, None)
             sent += 1
     finally:
-        if smtp is not None:
-            try:
-                smtp.quit()
-            except SEND_ERRORS:
-                smtp.close()
+        _hang_up(smtp)
     remaining = session.scalar(select(func.count()).select_from(m.EmailMessage)
                                .where(m.EmailMessage.sent_at.is_(None))) or 0
     session.rollback()

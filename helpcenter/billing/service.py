@@ -603,7 +603,11 @@ def place_order(session: Session, clock, *, contact_id, quote_id: str, locale: s
         session.rollback()
         raise
     if mail_settings is not None and mail_settings.enabled:
-        outbox.deliver_message(session, mail_settings, message.id)
+        try:
+            outbox.deliver_message(session, mail_settings, message.id)
+        except Exception:  # the order is committed: a delivery problem must not undo its success
+            session.rollback()
+            log.exception("order %s placed; its confirmation stays in the outbox", result.number)
     return result
 
 

@@ -7,7 +7,6 @@ import time
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
 
-import pytest
 from sqlalchemy import select
 
 from helpcenter.billing import models as m
@@ -168,3 +167,13 @@ def test_the_send_mail_command_without_a_server(request, app_config):
     ids = request.getfixturevalue("ids")  # noqa: F841  (demo data)
     result = request.getfixturevalue("runner").invoke(args=["send-mail"])
     assert result.exit_code == 0 and "no mail server configured" in result.output
+
+
+def test_send_mail_stops_at_an_unreachable_server_and_keeps_everything(ids, db_session, clock):
+    order(db_session, clock, ids.dupont, ids.dupont_sub, 8, "fr")
+    order(db_session, clock, ids.northwind, ids.northwind_sub, 12, "en")
+    report = deliver_pending(db_session, MailSettings(server="127.0.0.1", port=closed_port(), timeout=2))
+    assert (report.sent, report.failed, report.pending) == (0, 1, 2)
+    db_session.rollback()
+    assert [(e.sent_at, e.attempts) for e in db_session.scalars(select(m.EmailMessage).order_by(m.EmailMessage.id))] \
+        == [(None, 1), (None, 0)]
