@@ -154,3 +154,67 @@ def sec():
     """This module's helpers (csrf_of, fresh_ip, snapshot, sign_in, ...) for the tests."""
     import sys
     return sys.modules[__name__]
+
+
+# --- a browser without JavaScript, for walking the workflow ------------------
+
+def page_forms(response):
+    """[(action, fields, buttons)] of the page's POST forms; buttons as (name, value, text)."""
+    from bs4 import BeautifulSoup
+    doc = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    out = []
+    for form in doc.find_all("form"):
+        if (form.get("method") or "get").lower() != "post":
+            continue
+        action = form.get("action") or response.request.full_path
+        fields = {}
+        for el in form.find_all("input"):
+            kind = (el.get("type") or "text").lower()
+            if kind in ("radio", "checkbox") and not el.has_attr("checked"):
+                continue
+            if el.get("name"):
+                fields[el["name"]] = el.get("value", "")
+        buttons = [(b.get("name"), b.get("value", ""), " ".join(b.get_text(" ").split()))
+                   for b in form.find_all("button")]
+        out.append((action, fields, buttons))
+    return out
+
+
+def press(client, response, button: str, fields: dict | None = None, follow=True):
+    """Submit the form holding a button whose text matches `button` (regex), with `fields` changed."""
+    for action, data, buttons in page_forms(response):
+        if "sign-out" in action:
+            continue
+        for name, value, label in buttons:
+            if re.search(button, label, re.I):
+                if name:
+                    data[name] = value
+                data.update(fields or {})  # what the caller sends wins, even over the button's value
+                return client.post(action, data=data, follow_redirects=follow)
+    raise AssertionError(f"no button {button!r} on {response.request.path}")
+
+
+def step_of(response) -> str:
+    return response.request.path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def run_of(response) -> str | None:
+    from urllib.parse import parse_qs
+    values = parse_qs(urlsplit(response.request.full_path).query).get("run")
+    return values[0] if values else None
+
+
+def walk_to_confirm(client, quantity=8, product="gotoassist-rs5", lang="en"):
+    """A signed-in billing contact goes from the start to the confirm step; returns that page."""
+    page = client.get(f"/{lang}/wizard/seats/?product={product}", follow_redirects=True)
+    if step_of(page) == "product":
+        page = press(client, page, r".")
+    assert step_of(page) == "seats", page.request.path
+    page = press(client, page, r"add to cart|ajouter au panier", {"quantity": str(quantity)})
+    page = press(client, page, r"^(checkout|commander)$")
+    assert step_of(page) == "review", page.request.path
+    page = press(client, page, r"continue|continuer")
+    if step_of(page) == "payment":
+        page = press(client, page, r"continue|continuer")
+    assert step_of(page) == "confirm", page.request.path
+    return page
