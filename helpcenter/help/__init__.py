@@ -1,6 +1,34 @@
-"""help feature package."""
+"""The help centre: articles (store), search, and their pages."""
+import threading
+from pathlib import Path
+
+from helpcenter.help.store import ArticleError, ArticleStore, article_url, get_store, load_store, step_html
+
+__all__ = ["ArticleError", "ArticleStore", "article_url", "get_store", "load_store", "step_html", "init_app"]
+
+_loaded: dict[str, tuple[tuple, ArticleStore]] = {}
+_loading = threading.Lock()
+
+
+def _signature(root: Path) -> tuple:
+    """What the store was built from: every article file's name, size and modification time."""
+    files = [root / "categories.yaml", *sorted(root.glob("*/*.md"))]
+    return tuple((str(p), st.st_size, st.st_mtime_ns) for p in files if p.exists() for st in [p.stat()])
+
+
+def shared_store(articles_dir) -> ArticleStore:
+    """load_store, kept per directory while its files are unchanged (tests create many apps)."""
+    root = Path(articles_dir).resolve()
+    with _loading:
+        signature = _signature(root)
+        cached = _loaded.get(str(root))
+        if cached is None or cached[0] != signature:
+            _loaded[str(root)] = cached = (signature, load_store(root))
+        return cached[1]
 
 
 def init_app(app) -> None:
+    app.extensions["help_store"] = shared_store(app.config["ARTICLES_DIR"])
+    app.jinja_env.globals.update(article_url=article_url, step_html=step_html)
     from helpcenter.help import views
     views.register(app)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 06:41:46.475148
+Create Date: 2026-11-26 06:56:07.500688
 
 """
 from typing import Sequence, Union
@@ -36,6 +36,17 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_accounts')),
     sa.UniqueConstraint('name', name=op.f('uq_accounts_name'))
     )
+    op.create_table('article_feedback',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('article_id', sa.Integer(), nullable=False),
+    sa.Column('lang', sa.String(length=5), nullable=False),
+    sa.Column('helpful', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_article_feedback'))
+    )
+    with op.batch_alter_table('article_feedback', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_article_feedback_article_id'), ['article_id'], unique=False)
+
     op.create_table('gateway_charges',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('charge_id', sa.String(length=64), nullable=False),
@@ -59,6 +70,16 @@ def upgrade() -> None:
     sa.CheckConstraint("term IN ('month', 'year')", name=op.f('ck_products_term')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_products')),
     sa.UniqueConstraint('code', name=op.f('uq_products_code'))
+    )
+    op.create_table('search_misses',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('lang', sa.String(length=5), nullable=False),
+    sa.Column('query', sa.String(length=200), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('first_seen', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_seen', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_search_misses')),
+    sa.UniqueConstraint('lang', 'query', name=op.f('uq_search_misses_lang_query'))
     )
     op.create_table('sign_in_failures',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -365,7 +386,12 @@ def downgrade() -> None:
         batch_op.drop_index('ix_sign_in_failures_email_at')
 
     op.drop_table('sign_in_failures')
+    op.drop_table('search_misses')
     op.drop_table('products')
     op.drop_table('gateway_charges')
+    with op.batch_alter_table('article_feedback', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_article_feedback_article_id'))
+
+    op.drop_table('article_feedback')
     op.drop_table('accounts')
     # ### end Alembic commands ###

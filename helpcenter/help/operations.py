@@ -1,0 +1,42 @@
+"""What the help pages write: feedback on an article, and searches that found nothing."""
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from helpcenter.help.models import ArticleFeedback, SearchMiss
+
+
+def record_feedback(session: Session, article_id: int, lang: str, helpful: bool, now: datetime) -> ArticleFeedback:
+    """Keep one "was this helpful" answer."""
+    feedback = ArticleFeedback(article_id=article_id, lang=lang, helpful=helpful, created_at=now)
+    session.add(feedback)
+    session.commit()
+    return feedback
+
+
+def record_search_miss(session: Session, lang: str, query: str, now: datetime) -> None:
+    """Count a search that found nothing, per language and (normalised) query."""
+    query = " ".join(query.lower().split())[:200]
+    if not query:
+        return
+    bump = (update(SearchMiss).where(SearchMiss.lang == lang, SearchMiss.query == query)
+            .values(count=SearchMiss.count + 1, last_seen=now))
+    if session.execute(bump).rowcount == 0:
+        session.add(SearchMiss(lang=lang, query=query, count=1, first_seen=now, last_seen=now))
+        try:
+            session.commit()
+            return
+        except IntegrityError:  # another request counted the same query first
+            session.rollback()
+            session.execute(bump)
+    session.commit()
+
+
+def search_misses(session: Session, lang: str | None = None) -> list[SearchMiss]:
+    """The queries that found nothing, most frequent first."""
+    stmt = select(SearchMiss).order_by(SearchMiss.count.desc(), SearchMiss.last_seen.desc())
+    if lang:
+        stmt = stmt.where(SearchMiss.lang == lang)
+    return list(session.scalars(stmt))
