@@ -92,7 +92,6 @@ RATE_LIMITS = (
     Rule("wizard.sign_in", "RATELIMIT_SIGN_IN_EMAIL", submitted_email, ("POST",)),
     Rule("help.search", "RATELIMIT_SEARCH", client_ip, ("GET", "HEAD")),
     Rule("help.feedback", "RATELIMIT_FEEDBACK", client_ip, ("POST",)),
-    Rule("help.article_feedback", "RATELIMIT_FEEDBACK", client_ip, ("POST",)),
 )
 _PROVIDERS = {"RATELIMIT_SIGN_IN": _SIGN_IN_IP, "RATELIMIT_SIGN_IN_EMAIL": _SIGN_IN_EMAIL,
               "RATELIMIT_SEARCH": _SEARCH, "RATELIMIT_FEEDBACK": _FEEDBACK}

@@ -46,7 +46,7 @@ def _id_urls(app, victim):
     urls = []
     for rule in app.url_map.iter_rules():
         converters = set(rule.arguments) - {"lang", "filename"}  # static files are public
-        if rule.endpoint.startswith("help.") or rule.endpoint in ("static", "article_share"):
+        if rule.endpoint.startswith(("help.", "help_public.")) or rule.endpoint == "static":
             continue  # articles are public: their ids belong to no account
         methods = sorted(m for m in rule.methods if m in ("GET", "POST"))
         if rule.endpoint.startswith("wizard.") and "lang" in rule.arguments:
