@@ -6,6 +6,7 @@ from helpcenter.help.store import ArticleError, ArticleStore, article_url, get_s
 
 __all__ = ["ArticleError", "ArticleStore", "article_url", "get_store", "load_store", "step_html", "init_app"]
 
+KEPT_STORES = 4
 _loaded: dict[str, tuple[tuple, ArticleStore]] = {}
 _loading = threading.Lock()
 
@@ -23,6 +24,9 @@ def shared_store(articles_dir) -> ArticleStore:
         signature = _signature(root)
         cached = _loaded.get(str(root))
         if cached is None or cached[0] != signature:
+            _loaded.pop(str(root), None)
+            while len(_loaded) >= KEPT_STORES:  # the oldest directory goes first
+                _loaded.pop(next(iter(_loaded)))
             _loaded[str(root)] = cached = (signature, load_store(root))
         return cached[1]
 

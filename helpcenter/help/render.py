@@ -241,6 +241,8 @@ def index_text(body: str) -> str:
         body = _ATTRIBUTES.sub(" ", body)
     if "<" in body:
         body = _TAG.sub(" ", _SCRIPT.sub(" ", body))
+    if "\x01" in body or "\x02" in body:  # the search index marks its matches with these
+        body = body.replace("\x01", " ").replace("\x02", " ")
     return body
 
 

@@ -10,18 +10,17 @@ the last word also matches as a prefix, for readers who stop typing early.
 import bisect
 import heapq
 import os
-import re
 import sqlite3
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
 from helpcenter.help.render import index_text, markdown_to_text
-from helpcenter.help.text import accent_pattern, analyzer, fold
+from helpcenter.help.text import analyzer, fold
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
@@ -29,7 +28,7 @@ MAX_EXPANSIONS = 30  # indexed words one query word may stand for (the most freq
 MAX_PREFIX_EXPANSIONS = 15
 MIN_PREFIX_LENGTH = 2
 CACHE_SIZE = 512  # recent result pages kept: readers ask the same questions
-SNIPPET_LENGTH = 220
+SNIPPET_TOKENS = 30  # words around the match in a result's snippet
 COLUMNS = ("title", "keywords", "summary", "body")
 WEIGHTS = (10.0, 5.0, 3.0, 1.0)  # bm25 weight of each column, in that order
 
@@ -105,49 +104,18 @@ def is_about_seats(query: str) -> bool:
     return False
 
 
-class Highlighter:
-    """Finds the words of a text that a query matched, to wrap them in <mark>.
+MARK_START, MARK_END = "\x01", "\x02"  # what SQLite puts around matches; never in article text
 
-    The pattern runs on the original text: each letter also matches its accented forms.
+
+def marked(text: str, clean: bool = False) -> Markup:
+    """Text from the index's highlight() or snippet(): escaped, its matches wrapped in <mark>.
+
+    Snippets come from the indexed Markdown: `clean` reduces them to plain text first.
     """
-
-    def __init__(self, terms: Sequence[Term]):
-        whole = sorted({w for t in terms for w in t.words}, key=len, reverse=True)
-        alternatives = "|".join(accent_pattern(w) for w in whole)
-        self.pattern = re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)", re.I) if whole else None
-
-    def matches(self, text: str) -> Iterable[tuple[int, int]]:
-        if self.pattern is not None:
-            for match in self.pattern.finditer(text):
-                yield match.span()
-
-    def mark(self, text: str, start: int = 0, end: int | None = None) -> Markup:
-        """text[start:end], escaped, with the matched words in <mark>."""
-        end = len(text) if end is None else end
-        pieces, position = [], start
-        if self.pattern is not None:
-            for match in self.pattern.finditer(text, start, end):
-                m_start, m_end = match.span()
-                pieces += [escape(text[position:m_start]), Markup("<mark>"), escape(text[m_start:m_end]), Markup("</mark>")]
-                position = m_end
-        pieces.append(escape(text[position:end]))
-        return Markup("").join(pieces)
-
-    def snippet(self, text: str, length: int = SNIPPET_LENGTH) -> Markup | None:
-        """Plain text around the first match in a Markdown text, or None when nothing matches."""
-        first = self.pattern.search(text) if self.pattern is not None else None
-        if first is None:
-            return None
-        start = max(0, first.start() - length // 3)
-        if start > 0:
-            space = text.find(" ", start, first.start())
-            start = space + 1 if space != -1 else start
-        end = min(len(text), start + length)
-        if end < len(text):
-            space = text.rfind(" ", first.end(), end)
-            end = space if space != -1 else end
-        marked = self.mark(markdown_to_text(text[start:end]))
-        return Markup("").join([Markup("… ") if start > 0 else "", marked, Markup(" …") if end < len(text) else ""])
+    if clean:
+        text = markdown_to_text(text)
+    text = str(escape(text)).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+    return Markup(text)
 
 
 class SearchIndex:
@@ -235,6 +203,22 @@ class SearchIndex:
                                            (expression,)).fetchone()[0]
         return rowids, total
 
+    def _highlights(self, lang: str, expression: str, rowids: list[int]) -> dict[int, tuple[Markup, Markup]]:
+        """(title, snippet) of each result, marked by SQLite: exactly the words the query matched.
+
+        The snippet is the body around its best match, else the summary.
+        """
+        table = f"docs_{lang}"
+        marks = (MARK_START, MARK_END)
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT rowid, highlight({table}, 0, ?, ?), highlight({table}, 2, ?, ?),"
+                f" snippet({table}, 3, ?, ?, '…', {SNIPPET_TOKENS}) FROM {table}"
+                f" WHERE {table} MATCH ? AND rowid IN ({', '.join('?' * len(rowids))})",
+                (*marks, *marks, *marks, expression, *rowids)).fetchall()
+        return {rowid: (marked(title), marked(body, clean=True) if MARK_START in body else marked(summary))
+                for rowid, title, summary, body in rows}
+
     def search(self, lang: str, raw_query: str | None, limit: int = 20) -> SearchResults:
         """The best `limit` articles of a language for a query, with highlighted snippets."""
         query = clean_query(raw_query)
@@ -257,17 +241,15 @@ class SearchIndex:
         if not terms:
             return SearchResults(query, (), 0, True, about_seats)
         expressions = [t.expression() for t in terms]
-        rowids, total, all_words = [], 0, True
+        rowids, total, all_words, expression = [], 0, True, None
         if all(expressions):
-            rowids, total = self._rows(lang, " AND ".join(expressions), limit)
+            expression = " AND ".join(expressions)
+            rowids, total = self._rows(lang, expression, limit)
         if not rowids and len(terms) > 1 and any(expressions):
-            rowids, total = self._rows(lang, " OR ".join(e for e in expressions if e), limit)
+            expression = " OR ".join(e for e in expressions if e)
+            rowids, total = self._rows(lang, expression, limit)
             all_words = False
-        highlighter = Highlighter(terms)
         articles = self._articles[lang]
-        hits = []
-        for rowid in rowids:
-            article = articles[rowid - 1]
-            snippet = highlighter.snippet(index_text(article.body)) or highlighter.mark(article.summary)
-            hits.append(SearchHit(article, highlighter.mark(article.title), snippet))
+        highlights = self._highlights(lang, expression, rowids) if rowids else {}
+        hits = [SearchHit(articles[rowid - 1], *highlights[rowid]) for rowid in rowids]
         return SearchResults(query, tuple(hits), total, all_words, about_seats)

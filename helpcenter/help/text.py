@@ -35,22 +35,6 @@ def fold(text: str) -> str:
     return text.translate(FOLD_TABLE).lower()
 
 
-def _accent_classes() -> dict[str, str]:
-    variants: dict[str, set[str]] = {}
-    for code, base in FOLD_TABLE.items():
-        if base.isalpha():
-            variants.setdefault(base, {base}).add(chr(code).lower())
-    return {base: "[" + "".join(sorted(chars)) + "]" for base, chars in variants.items()}
-
-
-ACCENT_CLASSES = _accent_classes()
-
-
-def accent_pattern(folded_word: str) -> str:
-    """A regular expression (for re.IGNORECASE) that finds the word with or without accents."""
-    return "".join(ACCENT_CLASSES.get(char) or re.escape(char) for char in folded_word)
-
-
 STOP_WORDS = {
     "en": frozenset("""a an and are as at be by can do does for from how i if in into is it its me my
         of on or our so that the their them there this to was we what when where which who why will

@@ -124,13 +124,12 @@ def article(ref):
         og_alternates=[OG_LOCALES[code] for code in translations if code != shown.lang],
         feedback_sent=request.args.get("feedback") == "thanks",
         seat_workflow=seat_workflow_url() if _about_seats(shown) else None,
-        page_url=url_for("help.article", lang=lang, ref=ref, _external=True),
     )
 
 
 @bp.post("/articles/<int:article_id>/feedback")
 def feedback(article_id):
-    """ "Was this article helpful?": one answer stored, then back to the article with thanks."""
+    """Store one answer to "Was this article helpful?", then go back to the article with thanks."""
     shown = get_store().resolve(article_id, g.lang)
     if shown is None:
         abort(404)
