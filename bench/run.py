@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 import time
 import traceback
@@ -46,6 +47,7 @@ def main(argv=None) -> int:
     chosen = args.cases or list(CASES)
     report = Report()
     started = time.monotonic()
+    load_before = os.getloadavg()
     print(f"machine: {machine()}", file=sys.stderr)
     for name in chosen:
         print(f"== {name}", file=sys.stderr, flush=True)
@@ -60,6 +62,8 @@ def main(argv=None) -> int:
         print(f"   {name} took {time.monotonic() - t0:.0f} s", file=sys.stderr, flush=True)
     print()
     print(f"Machine: {machine()}")
+    print(f"Load average (1 min) at start / end: {load_before[0]:.1f} / {os.getloadavg()[0]:.1f} "
+          f"(other work on the machine; the figures are ratios and counts for that reason)")
     print(f"Mode: {'quick (smoke test, reduced sizes)' if args.quick else 'full'}; "
           f"cases: {', '.join(chosen)}; {time.monotonic() - started:.0f} s")
     print()

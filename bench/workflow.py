@@ -163,11 +163,13 @@ def form_defaults(form) -> dict:
     return data
 
 
-def walk(browser: Browser, lang: str, quantity: int = 8, visit=None) -> dict:
+def walk(browser: Browser, lang: str, quantity: int | None = None, visit=None) -> dict:
     """Go through every step from the start link to the done page; returns {name: Page}.
 
     A step shown again after its own form (the seats step's cart, then Checkout) is named
     "<step> (2)". `visit(name, page)` is called on each page as first shown (after its GET).
+    Without `quantity`, the seats step asks for 3 more than the current count (an increase,
+    so the payment step shows, and never "unchanged" when walks follow each other).
     """
     pages = {}
     page = browser.get(f"/{lang}/wizard/seats/")
@@ -195,6 +197,11 @@ def walk(browser: Browser, lang: str, quantity: int = 8, visit=None) -> dict:
             return pages
         if seen[step] == 1:
             values = dict(fills[step])
+            if step == "seats" and quantity is None:
+                form = main_form(page.body, {"quantity"})
+                field_ = form.find("input", attrs={"name": "quantity"}) if form is not None else None
+                current = (field_.get("value") or "") if field_ is not None else ""
+                values["quantity"] = str(int(current) + 3 if current.isdigit() else 8)
             if step == "product":
                 form = main_form(page.body, {"subscription"})
                 choice = _choice(form, "subscription") if form is not None else None
