@@ -87,6 +87,9 @@ def _environment(translations_dir: str, locale: str) -> Environment:
                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
     translations = Translations.load(translations_dir, [locale]) if locale != "en" else NullTranslations()
+    if locale != "en" and not isinstance(translations, Translations):
+        log.warning("no compiled %s catalog in %s (run `make translations`): emails fall back to English",
+                    locale, translations_dir)
     env.install_gettext_translations(translations, newstyle=True)
     return env
 

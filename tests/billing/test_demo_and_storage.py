@@ -102,10 +102,13 @@ def test_the_database_never_holds_a_full_card_number(ids, db_session, clock, sna
                                    card=CardDetails("5555 5555 5555 4444", "03", "2029", "737", "Claire Dupont"),
                                    vat_number=None)
     service.place_order(db_session, clock, contact_id=ids.dupont, quote_id=q.id, locale="fr", assign_seats_url="/")
-    dump = repr(snapshot(db_session))
-    assert "4444" in dump  # the last 4 are kept
-    assert number not in dump and "5555 5555 5555 4444" not in dump
-    assert "737" not in dump  # the CVC
+    cells = [cell for rows in snapshot(db_session).values() for row in rows for cell in row]
+    texts = [str(cell) for cell in cells if cell is not None]
+    assert "4444" in texts  # the last 4 are kept
+    assert not [t for t in texts if number in t.replace(" ", "").replace("-", "")]
+    # The CVC is stored nowhere (random tokens and timestamps may contain its digits, so
+    # compare whole values).
+    assert "737" not in texts
     columns = {c.name for t in Base.metadata.sorted_tables for c in t.columns}
     assert not any("cvc" in c or c in ("card_number", "pan") for c in columns)
 
