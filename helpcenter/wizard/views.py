@@ -187,10 +187,7 @@ def _back_url(step: S.Step, progress: S.Progress) -> str | None:
 
 
 def _article_url(article_id: int, anchor: str | None = None) -> str:
-    try:
-        return article_url(article_id, g.lang, anchor=anchor)
-    except Exception:  # TEMPORARY until the help views land
-        return f"/{g.lang}/articles/{article_id}" + (f"#{anchor}" if anchor else "")
+    return article_url(article_id, g.lang, anchor=anchor)
 
 
 def _article_step(n: int):
