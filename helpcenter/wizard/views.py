@@ -8,7 +8,7 @@ import functools
 import logging
 
 from flask import (abort, current_app, flash, g, redirect, render_template, request, url_for)
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -132,7 +132,7 @@ def _stale(step: S.Step, run: WizardRun):
     return redirect(step_url(step, run), 303)
 
 
-def _save(run: WizardRun, step: S.Step) -> bool:
+def _save(run: WizardRun) -> bool:
     """Commit the run; False when another request changed it meanwhile (optimistic lock)."""
     session = get_session()
     try:
@@ -158,18 +158,17 @@ def _page(template: str, step: S.Step, progress: S.Progress, status: int = 200, 
 
 def _step_list(current: S.Step, progress: S.Progress) -> list[dict]:
     """The six steps for the progress list: done (a link back), current, to do, or not needed."""
-    items = []
     reached = S.first_pending(progress)
+    items = []
     for step in S.NUMBERED:
-        applies = step.applies(progress)
         if step is current:
             state = "current"
-        elif not applies:
+        elif not step.applies(progress):
             state = "skipped"
-        elif S.position(step) < S.position(reached) and step is not S.SIGN_IN:
+        elif S.position(step) < S.position(reached):
             state = "done"
         else:
-            state = "todo" if S.position(step) >= S.position(reached) else "done"
+            state = "todo"
         url = step_url(step, progress.run) if state == "done" and step is not S.SIGN_IN else None
         items.append({"step": step, "state": state, "url": url})
     return items
@@ -339,7 +338,7 @@ def product(progress):
             run = WizardRun(contact_id=progress.contact.contact_id, prefill_product=prefill.product,
                             prefill_quantity=prefill.quantity)
         run.choose_subscription(subscription.id)
-        if not _save(run, S.PRODUCT):
+        if not _save(run):
             return _stale(S.PRODUCT, run)
         return redirect(step_url(S.SEATS, run), 303)
 
@@ -372,7 +371,7 @@ def seats(progress):
             if run.quote_id is None:
                 return redirect(step_url(S.SEATS, run), 303)
             run.checked_out = True
-            if not _save(run, S.SEATS):
+            if not _save(run):
                 return _stale(S.SEATS, run)
             return redirect(step_url(S.first_pending(progress), run), 303)
         typed = seats_text(request.form)
@@ -389,7 +388,7 @@ def seats(progress):
         except billing_errors.NotFound:
             abort(404)
         run.put_in_cart(quote.seats_after, quote.id)
-        if not _save(run, S.SEATS):
+        if not _save(run):
             return _stale(S.SEATS, run)
         return redirect(step_url(S.SEATS, run, _anchor="cart"), 303)
 
@@ -436,7 +435,7 @@ def review(progress):
         if quote.is_expired(_clock().now()):
             return _fresh_review(progress, billing_errors.QuoteExpired())
         run.reviewed_quote_id = quote.id
-        if not _save(run, S.REVIEW):
+        if not _save(run):
             return _stale(S.REVIEW, run)
         progress.forget_quote()
         return redirect(step_url(S.first_pending(progress), run), 303)
@@ -457,12 +456,12 @@ def _fresh_review(progress: S.Progress, reason, new_quote=None):
             # The change no longer makes sense (e.g. the seats were changed elsewhere): choose again.
             flash(billing_error_message(error), "warning")
             run.put_in_cart(run.quantity, None)
-            _save(run, S.SEATS)
+            _save(run)
             return redirect(step_url(S.SEATS, run), 303)
         except billing_errors.NotAllowed as error:
             return _refusal_redirect(progress, error)
     run.replace_quote(new_quote.id)
-    if not _save(run, S.REVIEW):
+    if not _save(run):
         return _stale(S.REVIEW, run)
     flash(billing_error_message(reason) if isinstance(reason, billing_errors.BillingError) else str(reason), "warning")
     return redirect(step_url(S.REVIEW, run), 303)
@@ -524,7 +523,7 @@ def payment(progress):
         flash(str(VAT_NEW_FIGURES), "info")
     run.paid_quote_id = new_quote.id
     run.payment_error = None
-    if not _save(run, S.PAYMENT):
+    if not _save(run):
         return _stale(S.PAYMENT, run)
     return redirect(step_url(S.CONFIRM, run), 303)
 
@@ -597,7 +596,7 @@ def _place_order(progress: S.Progress):
         except billing_errors.PaymentFailed as error:
             session.rollback()
             run.payment_error = error.code
-            if not _save(run, S.PAYMENT):
+            if not _save(run):
                 return _stale(S.CONFIRM, run)
             return redirect(step_url(S.PAYMENT, run), 303)
         except billing_errors.NotAllowed as error:
@@ -611,7 +610,7 @@ def _record_order(run: WizardRun, order) -> None:
     session = get_session()
     for _attempt in range(3):
         run.order_id = order.id
-        if _save(run, S.CONFIRM):
+        if _save(run):
             return
         session.expire_all()
         run = session.get(WizardRun, run.id)

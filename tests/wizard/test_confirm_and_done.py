@@ -164,3 +164,27 @@ def test_confirm_form_for_another_quote_is_refused_as_stale(visitor, db_session)
     r = visitor.submit(confirm, {"quote": "not-the-quote"}, button="Place order", has=("quote",))
     assert "This workflow was changed in another tab" in visitor.text(r)
     assert _count(db_session, bm.Order) == 0
+
+
+@pytest.mark.slow
+def test_concurrent_double_submit_places_one_order(visitor, app, db_session, smtp_server):
+    """Two "Place order" POSTs of the same page at the same moment (a double click, two tabs)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    page = visitor.to_confirm("dupont", 8)
+    action, data, _button = visitor.form(page, button="Place order", has=("quote",))
+    twin = app.test_client()
+    twin.set_cookie("session", visitor.client.get_cookie("session").value)
+
+    def post(client):
+        return client.post(action, data=data)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        responses = list(pool.map(post, [visitor.client, twin]))
+    assert [r.status_code for r in responses] == [303, 303]
+    assert {r.location for r in responses} == {f"/en/wizard/seats/done?run={visitor.run(page)}"}
+    assert _count(db_session, bm.Order) == 1
+    assert _count(db_session, bm.GatewayCharge) == 1
+    assert _count(db_session, bm.EmailMessage) == 1
+    done = visitor.get(responses[0].location)
+    assert visitor.step(done) == "done"
