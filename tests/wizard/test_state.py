@@ -161,3 +161,17 @@ def test_every_post_needs_the_csrf_token(visitor, runs, step, data):
     run = runs()[0]
     assert (run.revision, run.quote_id, run.order_id) == before
     assert visitor.step(page) == "confirm"
+
+
+def test_sign_out_mid_way_then_sign_in_again_resumes_the_run(visitor, runs):
+    seats = visitor.add_to_cart(visitor.choose_product(visitor.sign_in()), 7)
+    run_id = visitor.run(seats)
+    sign_out = visitor.soup(seats).select_one('header form[action="/en/sign-out"]')
+    token = sign_out.select_one('input[name="csrf_token"]')["value"]
+    assert visitor.client.post("/en/sign-out", data={"csrf_token": token}).status_code == 303
+    page = visitor.get(f"/en/wizard/seats/seats?run={run_id}")
+    assert visitor.step(page) == "sign-in"
+    page = visitor.submit(page, {"email": "billing@dupont.example", "password": "demo-pass-fr"})
+    assert visitor.step(page) == "seats" and visitor.run(page) == run_id
+    assert visitor.soup(page).select_one("#quantity")["value"] == "7"
+    assert visitor.soup(page).select_one("#cart") is not None
