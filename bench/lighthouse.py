@@ -142,7 +142,7 @@ def measure(report, quick: bool = False) -> None:
         if res.get("benchmark_index"):
             runs += f"benchmarkIndex {res['benchmark_index']:.0f}; "
         report.add(CASE, f"{label} ({lang}) perf/a11y/bp/seo",
-                   "/".join(str(s[c]) for c in CATEGORIES), "100/100/100/100", ok, (runs + failing)[:200])
+                   "/".join(str(s[c]) for c in CATEGORIES), "100/100/100/100", ok, (runs + failing).strip("; ")[:200])
     report.add(CASE, "pages with every score 100", f"{len(results) - misses} of {len(results)}",
                f"{len(results)} of {len(results)}", misses == 0)
     report.add(CASE, "requests to another host seen by Lighthouse", str(len(foreign)), "0", not foreign,
