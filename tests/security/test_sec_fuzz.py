@@ -88,6 +88,7 @@ def enumerate_routes(app) -> list[Target]:
     return sorted(targets, key=lambda t: t.rule)
 
 
+JS_URL = re.compile(r"""\b(?:href|src|action|formaction)\s*=\s*["']?\s*javascript:""", re.I)
 ARG_RE = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 
 
@@ -271,8 +272,9 @@ def check(world: World, attack: Attack, path: str, response, compare_tables: boo
                     english = [str(t) for t in english]
                 assert not any(f"<h1>{title}</h1>" in body for title in english), f"English error page for {where}"
     for value in [v for _k, v in attack.form + attack.query] + [str(v) for v in attack.path_values.values()]:
-        if value in XSS or (len(value) >= 8 and "<" in value):
+        if "<" in value and (value in XSS or len(value) >= 8):
             assert value not in body, f"unescaped echo of {value[:60]!r} for {where}"
+    assert not JS_URL.search(body), f"a javascript: URL in a link or form for {where}"
     if compare_tables:
         assert_unchanged(world, where)
 
