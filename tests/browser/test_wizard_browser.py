@@ -92,7 +92,7 @@ def test_french_flow_from_the_article_to_the_done_page(page, server, smtp_server
     assert "de 5 agents à 8 agents" in text
     assert "272,00 € ont été débités" in text
     assert "26 novembre 2026" in text
-    expect(page.get_by_role("link", name="Attribuer des postes")).to_have_attribute(
+    expect(page.get_by_role("link", name="Attribuer des postes", exact=True)).to_have_attribute(
         "href", re.compile(r"^/fr/account/seats/\d+$"))
 
     # The confirmation email, in French, reached the SMTP server during the request.
