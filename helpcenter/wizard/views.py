@@ -22,7 +22,7 @@ from helpcenter.db import get_session
 from helpcenter.help.store import article_url, step_html
 from helpcenter.i18n import LANGUAGES, localized_blueprint, preferred_language
 from helpcenter.messages import billing_error_message, card_error_messages
-from helpcenter.wizard import steps as S
+from helpcenter.wizard import steps
 from helpcenter.wizard.forms import PaymentInput, Prefill, parse_id, parse_prefill, seats_text
 from helpcenter.wizard.models import WizardRun
 
@@ -48,7 +48,7 @@ def _clock():
 
 # --- URLs, runs and the step guard -----------------------------------------
 
-def step_url(step: S.Step, run: WizardRun | None = None, prefill: Prefill | None = None, **kwargs) -> str:
+def step_url(step: steps.Step, run: WizardRun | None = None, prefill: Prefill | None = None, **kwargs) -> str:
     """The URL of a step, carrying this run (or, before there is a run, the prefill)."""
     args = dict(kwargs)
     if run is not None:
@@ -78,22 +78,22 @@ def _load_run(contact) -> WizardRun | None:
     return run
 
 
-def _progress(contact, run) -> S.Progress:
+def _progress(contact, run) -> steps.Progress:
     def load_quote():
         try:
             return billing.get_quote(get_session(), contact_id=contact.contact_id, quote_id=run.quote_id)
         except billing_errors.NotFound:
             return None
-    return S.Progress(contact=contact, run=run, load_quote=load_quote)
+    return steps.Progress(contact=contact, run=run, load_quote=load_quote)
 
 
-def _alternate_urls(step: S.Step) -> dict:
+def _alternate_urls(step: steps.Step) -> dict:
     """The language switcher keeps the step, the run and the prefill (also on a page with errors)."""
     args = {k: request.args[k] for k in ("run", "product", "quantity") if request.args.get(k)}
     return {lang: url_for(step.endpoint, lang=lang, **args) for lang in LANGUAGES}
 
 
-def guarded(step: S.Step):
+def guarded(step: steps.Step):
     """Run the view only when this step may be shown now; otherwise redirect to the right one."""
     def decorator(view):
         @functools.wraps(view)
@@ -104,15 +104,15 @@ def guarded(step: S.Step):
                     flash(str(EXPIRED_SESSION_NOTICE), "warning")
                 prefill, _notices = parse_prefill(request.args)
                 args = {"run": request.args["run"]} if request.args.get("run") else prefill.as_query()
-                return redirect(url_for(S.SIGN_IN.endpoint, **args), 303)
+                return redirect(url_for(steps.SIGN_IN.endpoint, **args), 303)
             run = _load_run(contact)
             progress = _progress(contact, run)
-            if run is not None and run.order_id is not None and step is not S.DONE:
-                if request.method == "GET" and step is not S.CONFIRM:
+            if run is not None and run.order_id is not None and step is not steps.DONE:
+                if request.method == "GET" and step is not steps.CONFIRM:
                     flash(str(ORDER_ALREADY_PLACED), "info")
-                return redirect(step_url(S.DONE, run), 303)
-            if not S.is_reachable(step, progress):
-                target = S.first_pending(progress)
+                return redirect(step_url(steps.DONE, run), 303)
+            if not steps.is_reachable(step, progress):
+                target = steps.first_pending(progress)
                 prefill, _notices = parse_prefill(request.args)
                 return redirect(step_url(target, run, prefill), 303)
             g.alternate_urls = _alternate_urls(step)
@@ -125,7 +125,7 @@ def _revision_ok(run: WizardRun) -> bool:
     return request.form.get("revision", "") == str(run.revision)
 
 
-def _stale(step: S.Step, run: WizardRun):
+def _stale(step: steps.Step, run: WizardRun):
     """A submit from an outdated page: nothing is changed; show the current state."""
     get_session().rollback()
     flash(str(STALE_NOTICE), "warning")
@@ -144,43 +144,43 @@ def _save(run: WizardRun) -> bool:
         return False
 
 
-def _page(template: str, step: S.Step, progress: S.Progress, status: int = 200, **context):
+def _render_step(template: str, step: steps.Step, progress: steps.Progress, status: int = 200, **context):
     """Render a step with the step list, back link and the matching paragraph of the article."""
     excerpt = excerpt_url = None
     if step.article_step:
         excerpt, excerpt_url = _article_step(step.article_step)
     errors = context.get("errors") or []
     return render_template(
-        template, step=step, progress=progress, run=progress.run, total_steps=S.TOTAL_STEPS,
+        template, step=step, progress=progress, run=progress.run, total_steps=steps.TOTAL_STEPS,
         step_list=_step_list(step, progress), back_url=_back_url(step, progress),
         excerpt=excerpt, excerpt_url=excerpt_url, has_errors=bool(errors), **context), status
 
 
-def _step_list(current: S.Step, progress: S.Progress) -> list[dict]:
+def _step_list(current: steps.Step, progress: steps.Progress) -> list[dict]:
     """The six steps for the progress list: done (a link back), current, to do, or not needed."""
-    reached = S.first_pending(progress)
+    reached = steps.first_pending(progress)
     items = []
-    for step in S.NUMBERED:
+    for step in steps.NUMBERED:
         if step is current:
             state = "current"
         elif not step.applies(progress):
             state = "skipped"
-        elif S.position(step) < S.position(reached):
+        elif steps.position(step) < steps.position(reached):
             state = "done"
         else:
             state = "todo"
-        url = step_url(step, progress.run) if state == "done" and step is not S.SIGN_IN else None
+        url = step_url(step, progress.run) if state == "done" and step is not steps.SIGN_IN else None
         items.append({"step": step, "state": state, "url": url})
     return items
 
 
-def _back_url(step: S.Step, progress: S.Progress) -> str | None:
-    if step in (S.SIGN_IN, S.PRODUCT):
+def _back_url(step: steps.Step, progress: steps.Progress) -> str | None:
+    if step in (steps.SIGN_IN, steps.PRODUCT):
         return _article_url(SEAT_ARTICLE, anchor="steps")
-    if step is S.DONE or step.number is None:
+    if step is steps.DONE or step.number is None:
         return None
-    previous = S.previous_step(step, progress)
-    if previous is None or previous is S.SIGN_IN:
+    previous = steps.previous_step(step, progress)
+    if previous is None or previous is steps.SIGN_IN:
         return _article_url(SEAT_ARTICLE, anchor="steps")
     return step_url(previous, progress.run)
 
@@ -194,29 +194,29 @@ def _article_step(n: int):
     return step_html(SEAT_ARTICLE, g.lang, n), _article_url(SEAT_ARTICLE, anchor=f"step-{n}")
 
 
-def _account(progress: S.Progress):
+def _account(progress: steps.Progress):
     return billing.get_account(get_session(), progress.contact.account_id)
 
 
-def _subscription(progress: S.Progress):
+def _subscription(progress: steps.Progress):
     try:
         return billing.get_subscription(get_session(), progress.contact.account_id, progress.run.subscription_id)
     except billing_errors.NotFound:
         abort(404)
 
 
-def _refusal_redirect(progress: S.Progress, error) -> object:
+def _refusal_redirect(progress: steps.Progress, error) -> object:
     """The backend says this contact may not change seats (role or account changed): show why."""
     get_session().rollback()
     contact = billing.get_contact(get_session(), progress.contact.contact_id)
-    progress = S.Progress(contact=contact, run=progress.run, load_quote=progress.load_quote)
-    target = S.first_pending(progress)
-    if target not in (S.CORPORATE, S.NOT_BILLING_CONTACT):
-        target = S.CORPORATE if error.code == "corporate_account" else S.NOT_BILLING_CONTACT
+    progress = steps.Progress(contact=contact, run=progress.run, load_quote=progress.load_quote)
+    target = steps.first_pending(progress)
+    if target not in (steps.CORPORATE, steps.NOT_BILLING_CONTACT):
+        target = steps.CORPORATE if error.code == "corporate_account" else steps.NOT_BILLING_CONTACT
     return redirect(url_for(target.endpoint), 303)
 
 
-def _requote(progress: S.Progress):
+def _requote(progress: steps.Progress):
     """A fresh quote for the seat count in the cart (the old one expired or went stale)."""
     run = progress.run
     return billing.quote_seat_change(get_session(), _clock(), contact_id=progress.contact.contact_id,
@@ -239,9 +239,9 @@ def start():
     contact = current_contact()
     if contact is None:
         args = {"run": request.args["run"]} if request.args.get("run") else prefill.as_query()
-        return redirect(url_for(S.SIGN_IN.endpoint, **args), 303)
+        return redirect(url_for(steps.SIGN_IN.endpoint, **args), 303)
     run = _load_run(contact)
-    target = S.first_pending(_progress(contact, run))
+    target = steps.first_pending(_progress(contact, run))
     return redirect(step_url(target, run, prefill), 303)
 
 
@@ -269,11 +269,11 @@ def sign_in():
             return _continue_after_sign_in(contact, prefill)
     form.password.data = ""  # a password is never sent back to the browser
     errors = error_items(form)
-    g.alternate_urls = _alternate_urls(S.SIGN_IN)
-    progress = S.Progress(contact=None)
-    action = url_for(S.SIGN_IN.endpoint, **({"run": request.args["run"]} if request.args.get("run")
+    g.alternate_urls = _alternate_urls(steps.SIGN_IN)
+    progress = steps.Progress(contact=None)
+    action = url_for(steps.SIGN_IN.endpoint, **({"run": request.args["run"]} if request.args.get("run")
                                              else prefill.as_query()))
-    return _page("wizard/sign_in.html", S.SIGN_IN, progress, 422 if errors else 200,
+    return _render_step("wizard/sign_in.html", steps.SIGN_IN, progress, 422 if errors else 200,
                  form=form, errors=errors, action=action)
 
 
@@ -285,8 +285,8 @@ def _continue_after_sign_in(contact, prefill: Prefill):
     if run is not None and run.contact_id != contact.contact_id:
         run = None  # someone else's run: never shown, never said to exist
     progress = _progress(contact, run)
-    target = S.first_pending(progress)
-    if run is None and target is S.PRODUCT and request.method == "POST":
+    target = steps.first_pending(progress)
+    if run is None and target is steps.PRODUCT and request.method == "POST":
         run = WizardRun(contact_id=contact.contact_id, prefill_product=prefill.product,
                         prefill_quantity=prefill.quantity)
         session.add(run)
@@ -297,27 +297,27 @@ def _continue_after_sign_in(contact, prefill: Prefill):
 # --- refusal pages --------------------------------------------------------------
 
 @bp.get("/corporate")
-@guarded(S.CORPORATE)
+@guarded(steps.CORPORATE)
 def corporate(progress):
     """A Corporate account: seats are managed on the corporate billing portal with the advisor."""
-    return _page("wizard/corporate.html", S.CORPORATE, progress, contact=progress.contact,
+    return _render_step("wizard/corporate.html", steps.CORPORATE, progress, contact=progress.contact,
                  advisor=progress.contact.advisor,
                  faq_url=_article_url(CORPORATE_FAQ_ARTICLE),
                  faq_seats_url=_article_url(CORPORATE_FAQ_ARTICLE, anchor="add-seats"))
 
 
 @bp.get("/not-billing-contact")
-@guarded(S.NOT_BILLING_CONTACT)
+@guarded(steps.NOT_BILLING_CONTACT)
 def not_billing_contact(progress):
     """A contact of the account who is not a billing contact (an account admin, say)."""
-    return _page("wizard/not_billing_contact.html", S.NOT_BILLING_CONTACT, progress,
+    return _render_step("wizard/not_billing_contact.html", steps.NOT_BILLING_CONTACT, progress,
                  contact=progress.contact)
 
 
 # --- step 2: product ------------------------------------------------------------
 
 @bp.route("/product", methods=["GET", "POST"])
-@guarded(S.PRODUCT)
+@guarded(steps.PRODUCT)
 def product(progress):
     """Step 2: the account's subscriptions, each with a button named for its seat type."""
     run = progress.run
@@ -326,7 +326,7 @@ def product(progress):
     account_id = progress.contact.account_id
     if request.method == "POST":
         if run is not None and not _revision_ok(run):
-            return _stale(S.PRODUCT, run)
+            return _stale(steps.PRODUCT, run)
         subscription_id = parse_id(request.form.get("subscription"))
         if subscription_id is None:
             abort(400)
@@ -339,8 +339,8 @@ def product(progress):
                             prefill_quantity=prefill.quantity)
         run.choose_subscription(subscription.id)
         if not _save(run):
-            return _stale(S.PRODUCT, run)
-        return redirect(step_url(S.SEATS, run), 303)
+            return _stale(steps.PRODUCT, run)
+        return redirect(step_url(steps.SEATS, run), 303)
 
     subscriptions = billing.list_subscriptions(session, account_id)
     suggested = None
@@ -350,8 +350,8 @@ def product(progress):
         prefill_missing = suggested is None
     if suggested is not None:
         subscriptions = [suggested] + [s for s in subscriptions if s.id != suggested.id]
-    action = step_url(S.PRODUCT, run, prefill)
-    return _page("wizard/product.html", S.PRODUCT, progress, subscriptions=subscriptions,
+    action = step_url(steps.PRODUCT, run, prefill)
+    return _render_step("wizard/product.html", steps.PRODUCT, progress, subscriptions=subscriptions,
                  suggested=suggested, prefill_missing=prefill_missing, prefill=prefill, action=action,
                  chosen_id=run.subscription_id if run else None)
 
@@ -359,21 +359,21 @@ def product(progress):
 # --- step 3: seats --------------------------------------------------------------
 
 @bp.route("/seats", methods=["GET", "POST"])
-@guarded(S.SEATS)
+@guarded(steps.SEATS)
 def seats(progress):
     """Step 3: the seat count (Add to cart), then Checkout."""
     run = progress.run
     subscription = _subscription(progress)
     if request.method == "POST":
         if not _revision_ok(run):
-            return _stale(S.SEATS, run)
+            return _stale(steps.SEATS, run)
         if request.form.get("action") == "checkout":
             if run.quote_id is None:
-                return redirect(step_url(S.SEATS, run), 303)
+                return redirect(step_url(steps.SEATS, run), 303)
             run.checked_out = True
             if not _save(run):
-                return _stale(S.SEATS, run)
-            return redirect(step_url(S.first_pending(progress), run), 303)
+                return _stale(steps.SEATS, run)
+            return redirect(step_url(steps.first_pending(progress), run), 303)
         typed = seats_text(request.form)
         try:
             quote = billing.quote_seat_change(
@@ -389,8 +389,8 @@ def seats(progress):
             abort(404)
         run.put_in_cart(quote.seats_after, quote.id)
         if not _save(run):
-            return _stale(S.SEATS, run)
-        return redirect(step_url(S.SEATS, run, _anchor="cart"), 303)
+            return _stale(steps.SEATS, run)
+        return redirect(step_url(steps.SEATS, run, _anchor="cart"), 303)
 
     if run.quantity is not None:
         value = str(run.quantity)
@@ -414,7 +414,7 @@ def _seats_page(progress, subscription, value: str, error, status: int):
         message = billing_error_message(error)
         errors = [("quantity", message)]
     quote = progress.quote if run.quote_id else None
-    return _page("wizard/seats.html", S.SEATS, progress, status, subscription=subscription, value=value,
+    return _render_step("wizard/seats.html", steps.SEATS, progress, status, subscription=subscription, value=value,
                  error=error, error_text=message, errors=errors, cart=quote,
                  prefilled=(run.quantity is None and _prefill_quantity_applies(run, subscription)),
                  assign_url=url_for("account.seats", subscription_id=subscription.id),
@@ -424,27 +424,27 @@ def _seats_page(progress, subscription, value: str, error, status: int):
 # --- step 4: review -------------------------------------------------------------
 
 @bp.route("/review", methods=["GET", "POST"])
-@guarded(S.REVIEW)
+@guarded(steps.REVIEW)
 def review(progress):
     """Step 4: the stored quote; "Edit order" goes back to step 3 with the values kept."""
     run = progress.run
     quote = progress.quote
     if request.method == "POST":
         if not _revision_ok(run):
-            return _stale(S.REVIEW, run)
+            return _stale(steps.REVIEW, run)
         if quote.is_expired(_clock().now()):
             return _fresh_review(progress, billing_errors.QuoteExpired())
         run.reviewed_quote_id = quote.id
         if not _save(run):
-            return _stale(S.REVIEW, run)
+            return _stale(steps.REVIEW, run)
         progress.forget_quote()
-        return redirect(step_url(S.first_pending(progress), run), 303)
-    return _page("wizard/review.html", S.REVIEW, progress, quote=quote,
+        return redirect(step_url(steps.first_pending(progress), run), 303)
+    return _render_step("wizard/review.html", steps.REVIEW, progress, quote=quote,
                  expired=quote.is_expired(_clock().now()),
-                 next_is_payment=S.PAYMENT.applies(progress))
+                 next_is_payment=steps.PAYMENT.applies(progress))
 
 
-def _fresh_review(progress: S.Progress, reason, new_quote=None):
+def _fresh_review(progress: steps.Progress, reason, new_quote=None):
     """Back to step 4 with up-to-date figures, saying why."""
     run = progress.run
     session = get_session()
@@ -457,20 +457,20 @@ def _fresh_review(progress: S.Progress, reason, new_quote=None):
             flash(billing_error_message(error), "warning")
             run.put_in_cart(run.quantity, None)
             _save(run)
-            return redirect(step_url(S.SEATS, run), 303)
+            return redirect(step_url(steps.SEATS, run), 303)
         except billing_errors.NotAllowed as error:
             return _refusal_redirect(progress, error)
     run.replace_quote(new_quote.id)
     if not _save(run):
-        return _stale(S.REVIEW, run)
+        return _stale(steps.REVIEW, run)
     flash(billing_error_message(reason) if isinstance(reason, billing_errors.BillingError) else str(reason), "warning")
-    return redirect(step_url(S.REVIEW, run), 303)
+    return redirect(step_url(steps.REVIEW, run), 303)
 
 
 # --- step 5: payment and VAT number ---------------------------------------------
 
 @bp.route("/payment", methods=["GET", "POST"])
-@guarded(S.PAYMENT)
+@guarded(steps.PAYMENT)
 def payment(progress):
     """Step 5 (when the rate rises, or money is due with no card on file): card and VAT number."""
     run = progress.run
@@ -485,7 +485,7 @@ def payment(progress):
         return _payment_page(progress, quote, account, typed, 200)
 
     if not _revision_ok(run):
-        return _stale(S.PAYMENT, run)
+        return _stale(steps.PAYMENT, run)
     typed = PaymentInput.from_form(request.form, card_on_file=card_on_file)
     card = None
     if not typed.use_saved_card:
@@ -524,8 +524,8 @@ def payment(progress):
     run.paid_quote_id = new_quote.id
     run.payment_error = None
     if not _save(run):
-        return _stale(S.PAYMENT, run)
-    return redirect(step_url(S.CONFIRM, run), 303)
+        return _stale(steps.PAYMENT, run)
+    return redirect(step_url(steps.CONFIRM, run), 303)
 
 
 # Where each payment field's error summary link points (radios: the first option).
@@ -535,7 +535,7 @@ PAYMENT_FIELD_ORDER = ("payment_method", "card_number", "exp_month", "exp_year",
 def _payment_page(progress, quote, account, typed: PaymentInput, status: int):
     anchors = {"payment_method": "payment_method-saved" if account.payment_method else "card_number"}
     errors = [(anchors.get(name, name), typed.errors[name]) for name in PAYMENT_FIELD_ORDER if name in typed.errors]
-    return _page("wizard/payment.html", S.PAYMENT, progress, status, quote=quote, account=account,
+    return _render_step("wizard/payment.html", steps.PAYMENT, progress, status, quote=quote, account=account,
                  typed=typed, errors=errors, card_expired=_card_expired(account))
 
 
@@ -547,28 +547,28 @@ def _card_expired(account) -> bool:
 # --- step 6: confirm and place the order ----------------------------------------
 
 @bp.route("/confirm", methods=["GET", "POST"])
-@guarded(S.CONFIRM)
+@guarded(steps.CONFIRM)
 def confirm(progress):
     """Step 6: the totals the customer agrees to, and "Place order"."""
     run = progress.run
     if request.method == "GET":
-        return _page("wizard/confirm.html", S.CONFIRM, progress, quote=progress.quote,
+        return _render_step("wizard/confirm.html", steps.CONFIRM, progress, quote=progress.quote,
                      expired=progress.quote.is_expired(_clock().now()))
     return _place_order(progress)
 
 
-def _place_order(progress: S.Progress):
+def _place_order(progress: steps.Progress):
     """Validate every step again, recompute the totals, then place the order (idempotent)."""
     run, contact = progress.run, progress.contact
     session = get_session()
     if request.form.get("quote") != run.quote_id or not _revision_ok(run):
-        return _stale(S.first_pending(progress), run)
+        return _stale(steps.first_pending(progress), run)
 
     # Every earlier step again: the subscription is still this account's, each step still done.
     _subscription(progress)
-    if S.first_pending(progress) is not S.CONFIRM:
+    if steps.first_pending(progress) is not steps.CONFIRM:
         flash(str(STEPS_TO_REDO), "warning")
-        return redirect(step_url(S.first_pending(progress), run), 303)
+        return redirect(step_url(steps.first_pending(progress), run), 303)
     agreed = progress.quote
     order = _order_for_quote(progress, agreed.id)
     if order is None:
@@ -597,12 +597,12 @@ def _place_order(progress: S.Progress):
             session.rollback()
             run.payment_error = error.code
             if not _save(run):
-                return _stale(S.CONFIRM, run)
-            return redirect(step_url(S.PAYMENT, run), 303)
+                return _stale(steps.CONFIRM, run)
+            return redirect(step_url(steps.PAYMENT, run), 303)
         except billing_errors.NotAllowed as error:
             return _refusal_redirect(progress, error)
     _record_order(run, order)
-    return redirect(step_url(S.DONE, run), 303)
+    return redirect(step_url(steps.DONE, run), 303)
 
 
 def _record_order(run: WizardRun, order) -> None:
@@ -627,7 +627,7 @@ def _figures(quote) -> tuple:
             (method.brand, method.last4) if method else None)
 
 
-def _order_for_quote(progress: S.Progress, quote_id: str):
+def _order_for_quote(progress: steps.Progress, quote_id: str):
     for order in billing.list_orders(get_session(), progress.contact.account_id):
         if order.quote_id == quote_id:
             return order
@@ -637,7 +637,7 @@ def _order_for_quote(progress: S.Progress, quote_id: str):
 # --- done -------------------------------------------------------------------------
 
 @bp.get("/done")
-@guarded(S.DONE)
+@guarded(steps.DONE)
 def done(progress):
     """The order: its number, what changed, and (when seats were added) a call to assign them."""
     run = progress.run
@@ -645,7 +645,7 @@ def done(progress):
                   if o.id == run.order_id), None)
     if order is None:
         abort(404)
-    return _page("wizard/done.html", S.DONE, progress, order=order, contact=progress.contact,
+    return _render_step("wizard/done.html", steps.DONE, progress, order=order, contact=progress.contact,
                  assign_url=url_for("account.seats", subscription_id=order.subscription_id),
                  assign_article_url=_article_url(USER_SEATS_ARTICLE, anchor="assign"))
 
@@ -665,7 +665,7 @@ def _csrf_failed(error):
     if current_contact() is None:
         flash(str(EXPIRED_SESSION_NOTICE), "warning")
         args = {"run": request.args["run"]} if request.args.get("run") else {}
-        return redirect(url_for(S.SIGN_IN.endpoint, **args), 303)
+        return redirect(url_for(steps.SIGN_IN.endpoint, **args), 303)
     from helpcenter.errors import CSRF_MESSAGE, render_error
     return render_error(400, *CSRF_MESSAGE)
 
