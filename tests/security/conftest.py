@@ -155,8 +155,9 @@ def execute_sql(engine, sql: str):
 @pytest.fixture(scope="session")
 def sec():
     """This module's helpers (csrf_of, fresh_ip, snapshot, sign_in, ...) for the tests."""
-    import sys
-    return sys.modules[__name__]
+    # globals() is this file's namespace; sys.modules["conftest"] may be another folder's conftest.
+    import types
+    return types.SimpleNamespace(**globals())
 
 
 # --- a browser without JavaScript, for walking the workflow ------------------
