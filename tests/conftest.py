@@ -45,9 +45,25 @@ def _reset_schema(url: str) -> None:
 def database_url(tmp_path_factory):
     """A database migrated once per test session with Alembic (the real upgrade path)."""
     url = TEST_DATABASE_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if TEST_DATABASE_URL and worker:
+        url = _worker_database(url, worker)
     _reset_schema(url)
     upgrade(url)
     return url
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """A PostgreSQL database of its own for each xdist worker (test_gw0, test_gw1, ...)."""
+    from sqlalchemy.engine import make_url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def _empty_tables(url: str) -> None:

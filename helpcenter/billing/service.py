@@ -321,6 +321,19 @@ def list_orders(session: Session, account_id) -> list[read.Order]:
     return [_order_read(o) for o in orders]
 
 
+def find_order(session: Session, account_id, *, order_id=None, quote_id=None) -> read.Order | None:
+    """One of the account's orders, by its id or by the quote it was placed from (one query)."""
+    query = select(m.Order).where(m.Order.account_id == _int_id(account_id))
+    if order_id is not None:
+        query = query.where(m.Order.id == _int_id(order_id))
+    elif quote_id is not None:
+        query = query.where(m.Order.quote_id == str(quote_id))
+    else:
+        return None
+    order = session.scalars(query).first()
+    return _order_read(order) if order is not None else None
+
+
 def list_audit_events(session: Session, account_id, limit: int = 50) -> list[read.AuditEvent]:
     """The account's latest billing changes, newest first."""
     events = session.scalars(select(m.AuditEvent).where(m.AuditEvent.account_id == _int_id(account_id))

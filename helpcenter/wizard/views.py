@@ -628,10 +628,7 @@ def _figures(quote) -> tuple:
 
 
 def _order_for_quote(progress: steps.Progress, quote_id: str):
-    for order in billing.list_orders(get_session(), progress.contact.account_id):
-        if order.quote_id == quote_id:
-            return order
-    return None
+    return billing.find_order(get_session(), progress.contact.account_id, quote_id=quote_id)
 
 
 # --- done -------------------------------------------------------------------------
@@ -641,8 +638,7 @@ def _order_for_quote(progress: steps.Progress, quote_id: str):
 def done(progress):
     """The order: its number, what changed, and (when seats were added) a call to assign them."""
     run = progress.run
-    order = next((o for o in billing.list_orders(get_session(), progress.contact.account_id)
-                  if o.id == run.order_id), None)
+    order = billing.find_order(get_session(), progress.contact.account_id, order_id=run.order_id)
     if order is None:
         abort(404)
     return _render_step("wizard/done.html", steps.DONE, progress, order=order, contact=progress.contact,

@@ -136,6 +136,17 @@ def test_an_order_is_returned_even_after_its_quote_expired(ids, db_session, cloc
     assert place(db_session, clock, ids.dupont, q.id) == first
 
 
+def test_find_order_by_id_or_quote_only_within_the_account(ids, db_session, clock):
+    q = quote(db_session, clock, ids.dupont, ids.dupont_sub, 8)
+    order = place(db_session, clock, ids.dupont, q.id)
+    assert service.find_order(db_session, ids.dupont_account, quote_id=q.id) == order
+    assert service.find_order(db_session, ids.dupont_account, order_id=order.id) == order
+    # Another account never sees it, and an unknown quote finds nothing.
+    assert service.find_order(db_session, ids.northwind_account, order_id=order.id) is None
+    assert service.find_order(db_session, ids.northwind_account, quote_id=q.id) is None
+    assert service.find_order(db_session, ids.dupont_account, quote_id="no-such-quote") is None
+
+
 # --- refusals: nothing changes ---------------------------------------------------------
 
 def test_an_expired_quote_is_never_charged(ids, db_session, clock, unchanged):

@@ -23,8 +23,8 @@ def test_home_search_and_article_are_accessible(live_server, page, lang):
     assert page.locator(f'.topics a[href="{SEAT[lang]}"]').inner_text() == STORE.get(1, lang).title
     assert_accessible(page)
 
-    # Search from the header box, as a reader does.
-    page.fill("#site-search", SEARCH_WORD[lang])
+    # Search from the home page box, as a reader does.
+    page.fill("#home-search", SEARCH_WORD[lang])
     page.locator("form[role=search] button[type=submit]").click()
     page.wait_for_url(re.compile(rf"/{lang}/search\?q="))
     assert page.locator(".seat-workflow").count() == 1  # a question about seats: the workflow first
