@@ -8,7 +8,9 @@ weighted far above the body. Every query word must match (any word, when that fi
 the last word also matches as a prefix, for readers who stop typing early.
 """
 import bisect
+import functools
 import heapq
+import re
 import os
 import sqlite3
 import threading
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from helpcenter.help.render import index_text, markdown_to_text
-from helpcenter.help.text import analyzer, fold
+from helpcenter.help.text import WORD_RE, analyzer, fold
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
@@ -29,6 +31,14 @@ MAX_PREFIX_EXPANSIONS = 15
 MIN_PREFIX_LENGTH = 2
 CACHE_SIZE = 512  # recent result pages kept: readers ask the same questions
 SNIPPET_TOKENS = 30  # words around the match in a result's snippet
+SNIPPET_LEAD = 4  # words shown before the snippet's first match (fewer at a sentence's start)
+SNIPPET_SPAN = 200  # characters in which a snippet's matches are counted to pick the best place
+# Ranking reads every matching row: a very common word matches most articles. Each ranking
+# pass ranks at most this many candidates, the most recently updated first (the index's rowid
+# order, in which SQLite stops early); titles, keywords and summaries are ranked first.
+RANK_CANDIDATES = 300
+HIGH_COLUMNS = "{title keywords summary}"
+PLAIN_CACHE_SIZE = 4096  # articles whose plain body text is kept for snippets
 COLUMNS = ("title", "keywords", "summary", "body")
 WEIGHTS = (10.0, 5.0, 3.0, 1.0)  # bm25 weight of each column, in that order
 
@@ -104,25 +114,111 @@ def is_about_seats(query: str) -> bool:
     return False
 
 
-MARK_START, MARK_END = "\x01", "\x02"  # what SQLite puts around matches; never in article text
+@functools.lru_cache(maxsize=256)
+def match_pattern(words: tuple[str, ...]) -> re.Pattern:
+    """Matches any of these indexed (folded) words as a whole word of folded text."""
+    # No look-behind at the start: it would stop the regex engine's fast scan for the words'
+    # letters (twenty times slower); word_matches checks the character before instead.
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?:{alternatives})(?![^\W_])")
 
 
-def marked(text: str, clean: bool = False) -> Markup:
-    """Text from the index's highlight() or snippet(): escaped, its matches wrapped in <mark>.
+_WORD_CHAR = re.compile(r"[^\W_]")
 
-    Snippets come from the indexed Markdown: `clean` reduces them to plain text first.
-    """
-    if clean:
-        text = markdown_to_text(text)
-    text = str(escape(text)).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
-    return Markup(text)
+
+def word_matches(pattern: re.Pattern, folded: str, start: int = 0, end: int | None = None):
+    """The pattern's matches in folded[start:end] that start a word."""
+    for match in pattern.finditer(folded, start, len(folded) if end is None else end):
+        at = match.start()
+        if at == 0 or not _WORD_CHAR.match(folded, at - 1):
+            yield match
+
+
+def folded_copy(text: str) -> str:
+    """fold(text), kept the same length as the text (positions in one are positions in the other)."""
+    folded = fold(text)
+    if len(folded) != len(text):  # pragma: no cover - no character of fold's table grows
+        folded = "".join((fold(c) or c)[0] for c in text)
+    return folded
+
+
+def marked(text: str, folded: str, pattern: re.Pattern, start: int = 0, end: int | None = None) -> Markup:
+    """text[start:end] escaped, each whole word the pattern finds (in folded text) in <mark>."""
+    end = len(text) if end is None else end
+    pieces, position = [], start
+    for match in word_matches(pattern, folded, start, end):
+        pieces.append(str(escape(text[position:match.start()])))
+        pieces.append("<mark>" + str(escape(text[match.start():match.end()])) + "</mark>")
+        position = match.end()
+    pieces.append(str(escape(text[position:end])))
+    return Markup("".join(pieces))
+
+
+@functools.lru_cache(maxsize=PLAIN_CACHE_SIZE)
+def plain_body(article) -> tuple[str, str]:
+    """An article's body as plain text, and folded: computed once, for its snippets."""
+    text = markdown_to_text(index_text(article.body))
+    return text, folded_copy(text)
+
+
+def _best_match(matches: list[re.Match]) -> re.Match:
+    """The match followed by the most distinct matched words within SNIPPET_SPAN characters."""
+    best, best_score = matches[0], 0
+    for i, match in enumerate(matches):
+        limit = match.start() + SNIPPET_SPAN
+        score = len({other.group() for other in matches[i:] if other.start() <= limit})
+        if score > best_score:
+            best, best_score = match, score
+    return best
+
+
+SNIPPET_MATCHES = 12  # the best place of a snippet is looked for among its first matches
+_LEAD_RE = re.compile(rf"(?<![^\W_])(?:[^\W_]+[\W_]+){{1,{SNIPPET_LEAD}}}\Z")
+_TOKENS_RE = re.compile(rf"(?:[\W_]*[^\W_]+(?![^\W_])){{1,{SNIPPET_TOKENS}}}")
+
+
+def snippet(text: str, folded: str, pattern: re.Pattern) -> Markup | None:
+    """About SNIPPET_TOKENS words of the text around its best match, highlighted; None if no match."""
+    matches = []
+    for match in word_matches(pattern, folded):
+        matches.append(match)
+        if len(matches) >= SNIPPET_MATCHES:
+            break
+    if not matches:
+        return None
+    first = _best_match(matches).start() if len(matches) > 1 else matches[0].start()
+    # A few words of context before the match, not across the end of a sentence.
+    lead_start = max(0, first - 80)
+    lead = text[lead_start:first]
+    sentence = max(lead.rfind(". "), lead.rfind("? "), lead.rfind("! "), lead.rfind(": "))
+    if sentence >= 0:
+        lead_start += sentence + 2
+        lead = lead[sentence + 2:]
+    context = _LEAD_RE.search(lead)
+    if context is not None and (context.start() > 0 or lead_start == 0 or sentence >= 0):
+        start = lead_start + context.start()
+    else:
+        start = first if lead_start > 0 and sentence < 0 else lead_start
+    words = _TOKENS_RE.match(text, start)
+    end = words.end() if words else len(text)
+    if end < len(text) and text[end] in ".!?":
+        end += 1
+    before = "…" if start > 0 else ""
+    after = "…" if end < len(text) else ""
+    return Markup(before) + marked(text, folded, pattern, start, end) + Markup(after)
+
+
+def _recent_first(article) -> tuple:
+    updated = getattr(article, "updated", None)
+    return (-updated.toordinal() if updated is not None else 0, getattr(article, "id", 0))
 
 
 class SearchIndex:
     """FTS5 tables (one per language) in a private in-memory SQLite database."""
 
     def __init__(self, articles_by_lang: dict[str, Sequence]):
-        self._articles = {lang: list(articles) for lang, articles in articles_by_lang.items()}
+        # Rowid order is the order in which ranking reads candidates: most recently updated first.
+        self._articles = {lang: sorted(articles, key=_recent_first) for lang, articles in articles_by_lang.items()}
         self._lock = threading.Lock()
         self._connect()
 
@@ -188,36 +284,51 @@ class SearchIndex:
             terms.append(Term(word, surface, tuple(expanded)))
         return terms
 
-    def _rows(self, lang: str, expression: str, limit: int) -> tuple[list[int], int]:
-        table = f"docs_{lang}"
+    def _ranked(self, table: str, expression: str, limit: int) -> list[int]:
+        """The best `limit` rowids by bm25 among the first RANK_CANDIDATES matches (in rowid order)."""
         weights = ", ".join(str(w) for w in WEIGHTS)
+        return [row[0] for row in self._conn.execute(
+            f"SELECT rowid FROM (SELECT rowid, bm25({table}, {weights}) AS score FROM {table}"
+            f" WHERE {table} MATCH ? LIMIT {RANK_CANDIDATES}) ORDER BY score, rowid LIMIT ?",
+            (expression, limit))]
+
+    def _rows(self, lang: str, terms: list[Term], expression: str, limit: int) -> tuple[list[int], int]:
+        """The best rowids (matches in titles, keywords or summaries first, then in bodies) and
+        the number of matching articles."""
+        table = f"docs_{lang}"
         with self._lock:
             if self._pid != os.getpid():  # a forked worker must not share its parent's connection
                 self._connect()
-            rowids = [row[0] for row in self._conn.execute(
-                f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY bm25({table}, {weights}) LIMIT ?",
-                (expression, limit))]
-            total = len(rowids)
-            if total == limit:
+            rowids = self._ranked(table, f"{HIGH_COLUMNS} : ({expression})", limit)
+            if len(rowids) < limit:
+                seen = set(rowids)
+                rowids += [r for r in self._ranked(table, expression, limit + len(rowids)) if r not in seen]
+                rowids = rowids[:limit]
+            words = [w for t in terms for w in t.words]
+            if len(words) == 1:  # one indexed word: the vocabulary knows how many articles hold it
+                total = self._frequency[lang].get(words[0], 0)
+            elif len(rowids) < limit:
+                total = len(rowids)
+            else:
                 total = self._conn.execute(f"SELECT count(*) FROM {table} WHERE {table} MATCH ?",
                                            (expression,)).fetchone()[0]
         return rowids, total
 
-    def _highlights(self, lang: str, expression: str, rowids: list[int]) -> dict[int, tuple[Markup, Markup]]:
-        """(title, snippet) of each result, marked by SQLite: exactly the words the query matched.
+    def _highlights(self, terms: list[Term], articles: list) -> list[tuple[Markup, Markup]]:
+        """(title, snippet) of each result, the words the query matched marked.
 
         The snippet is the body around its best match, else the summary.
         """
-        table = f"docs_{lang}"
-        marks = (MARK_START, MARK_END)
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT rowid, highlight({table}, 0, ?, ?), highlight({table}, 2, ?, ?),"
-                f" snippet({table}, 3, ?, ?, '…', {SNIPPET_TOKENS}) FROM {table}"
-                f" WHERE {table} MATCH ? AND rowid IN ({', '.join('?' * len(rowids))})",
-                (*marks, *marks, *marks, expression, *rowids)).fetchall()
-        return {rowid: (marked(title), marked(body, clean=True) if MARK_START in body else marked(summary))
-                for rowid, title, summary, body in rows}
+        pattern = match_pattern(tuple(sorted({w for t in terms for w in t.words})))
+        out = []
+        for article in articles:
+            title = marked(article.title, folded_copy(article.title), pattern)
+            body, folded_body = plain_body(article)
+            text = snippet(body, folded_body, pattern)
+            if text is None:
+                text = marked(article.summary, folded_copy(article.summary), pattern)
+            out.append((title, text))
+        return out
 
     def search(self, lang: str, raw_query: str | None, limit: int = 20) -> SearchResults:
         """The best `limit` articles of a language for a query, with highlighted snippets."""
@@ -241,15 +352,13 @@ class SearchIndex:
         if not terms:
             return SearchResults(query, (), 0, True, about_seats)
         expressions = [t.expression() for t in terms]
-        rowids, total, all_words, expression = [], 0, True, None
+        rowids, total, all_words = [], 0, True
         if all(expressions):
-            expression = " AND ".join(expressions)
-            rowids, total = self._rows(lang, expression, limit)
+            rowids, total = self._rows(lang, terms, " AND ".join(expressions), limit)
         if not rowids and len(terms) > 1 and any(expressions):
-            expression = " OR ".join(e for e in expressions if e)
-            rowids, total = self._rows(lang, expression, limit)
+            matching = [t for t in terms if t.words]
+            rowids, total = self._rows(lang, matching, " OR ".join(t.expression() for t in matching), limit)
             all_words = False
-        articles = self._articles[lang]
-        highlights = self._highlights(lang, expression, rowids) if rowids else {}
-        hits = [SearchHit(articles[rowid - 1], *highlights[rowid]) for rowid in rowids]
+        articles = [self._articles[lang][rowid - 1] for rowid in rowids]
+        hits = [SearchHit(article, *marks) for article, marks in zip(articles, self._highlights(terms, articles))]
         return SearchResults(query, tuple(hits), total, all_words, about_seats)
