@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from helpcenter.account.forms import AddUserForm
 from helpcenter.auth import current_contact, error_items, login_required
 from helpcenter.billing import errors, service
+from helpcenter.billing.outbox import MailSettings
 from helpcenter.db import get_session
 from helpcenter.i18n import localized_blueprint
 from helpcenter.messages import billing_error_message, user_error_messages
@@ -106,11 +107,16 @@ def _change_assignment(contact, subscription):
     if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
         abort(400)
     action, user_id = present[0], int(raw)
-    operation = service.assign_seat if action == "assign" else service.unassign_seat
+    notify = action == "assign" and _notify_requested(request.form)
     db = get_session()
     try:
-        operation(db, contact_id=contact.contact_id, subscription_id=subscription.id,
-                  user_id=user_id, ip=request.remote_addr)
+        if action == "assign":
+            service.assign_seat(db, contact_id=contact.contact_id, subscription_id=subscription.id,
+                                user_id=user_id, ip=request.remote_addr, notify=notify,
+                                mail_settings=MailSettings.from_mapping(current_app.config))
+        else:
+            service.unassign_seat(db, contact_id=contact.contact_id, subscription_id=subscription.id,
+                                  user_id=user_id, ip=request.remote_addr)
     except errors.NotFound:
         abort(404)
     except errors.SeatAssignmentRefused as refusal:
@@ -118,12 +124,23 @@ def _change_assignment(contact, subscription):
         return _back_to_seats(subscription)
     name = _user_name(contact, subscription, user_id)
     if action == "assign":
-        flash(_("%(name)s now has a seat on %(product)s.", name=name, product=subscription.product_name),
-              "success")
+        # Two sentences: the assignment, then whether the user was told.
+        told = _("An email lets them know.") if notify else _("No email was sent to them.")
+        flash(" ".join((_("%(name)s now has a seat on %(product)s.", name=name, product=subscription.product_name),
+                        told)), "success")
     else:
         flash(_("%(name)s no longer has a seat on %(product)s: the seat is free to assign to someone else.",
                 name=name, product=subscription.product_name), "success")
     return _back_to_seats(subscription)
+
+
+def _notify_requested(form) -> bool:
+    """The "Notify the user by email" checkbox. An unchecked box sends nothing, so its absence
+    means "no" only when the form says it had the box (notify_present); older clients that
+    know nothing of it keep the default, which is to notify."""
+    if "notify" in form:
+        return form.get("notify", "").strip().lower() not in ("", "0", "false", "off", "no")
+    return form.get("notify_present") != "1"
 
 
 def _add_user(contact, subscription, form):

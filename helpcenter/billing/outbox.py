@@ -33,6 +33,7 @@ TEMPLATES = Path(__file__).resolve().parent / "email_templates"
 DEFAULT_TRANSLATIONS = PROJECT_ROOT / "translations"
 LANGUAGES = ("en", "fr")
 ORDER_CONFIRMATION = "order_confirmation"
+SEAT_ASSIGNED = "seat_assigned"  # no order: order_id stays NULL, so the (order_id, kind) key never applies
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,36 @@ def queue_order_confirmation(session: Session, order: read.Order, *, to_address:
     message = m.EmailMessage(account_id=account_id, order_id=order.id, kind=ORDER_CONFIRMATION,
                              to_address=to_address, locale=order.locale, subject=rendered.subject[:300],
                              text_body=rendered.text, html_body=rendered.html, created_at=now, attempts=0)
+    session.add(message)
+    session.flush()
+    return message
+
+
+def render_seat_assignment(*, locale: str, user_name: str, user_email: str, product_name: str, account_name: str,
+                           sign_in_url: str | None = None,
+                           translations_dir: str | Path = DEFAULT_TRANSLATIONS) -> RenderedEmail:
+    """The email telling a user that they now hold a seat of a product, in `locale` ("en" or "fr")."""
+    locale = email_locale(locale)
+    env = _environment(str(translations_dir), locale)
+    context = {"lang": locale, "user_name": user_name, "user_email": user_email, "product_name": product_name,
+               "account_name": account_name, "sign_in_url": sign_in_url}
+    subject = env.get_template("seat_assigned_subject.txt").render(context).strip()
+    text = env.get_template("seat_assigned.txt").render(context)
+    html = env.get_template("seat_assigned.html").render(context)
+    return RenderedEmail(subject=re.sub(r"[ \t\r\n]+", " ", subject), text=text, html=html)
+
+
+def queue_seat_assignment(session: Session, *, account_id: int, locale: str, to_address: str, user_name: str,
+                          product_name: str, account_name: str, sign_in_url: str | None, translations_dir,
+                          now: datetime) -> m.EmailMessage:
+    """Put the "you now have a seat" email to the user in the outbox (in the caller's transaction)."""
+    locale = email_locale(locale)
+    rendered = render_seat_assignment(locale=locale, user_name=user_name, user_email=to_address,
+                                      product_name=product_name, account_name=account_name,
+                                      sign_in_url=sign_in_url, translations_dir=translations_dir)
+    message = m.EmailMessage(account_id=account_id, order_id=None, kind=SEAT_ASSIGNED, to_address=to_address,
+                             locale=locale, subject=rendered.subject[:300], text_body=rendered.text,
+                             html_body=rendered.html, created_at=now, attempts=0)
     session.add(message)
     session.flush()
     return message

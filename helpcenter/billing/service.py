@@ -669,10 +669,22 @@ def _account_user(session: Session, account_id: int, user_id) -> m.AccountUser:
 
 
 def assign_seat(session: Session, clock=None, *, contact_id, subscription_id, user_id,
-                ip: str | None = None) -> None:
-    """Give the user a seat of the subscription (never more assigned than seats)."""
+                ip: str | None = None, notify: bool = True, sign_in_url: str | None = None,
+                mail_settings=None) -> None:
+    """Give the user a seat of the subscription (never more assigned than seats).
+
+    With `notify` (the default) an email in the account's language tells the user, in the
+    same transaction as the assignment (the outbox); `sign_in_url` adds a link to it. With
+    `mail_settings` (outbox.MailSettings) it is also sent right after the commit; a failed
+    send stays in the outbox and the assignment stands. A refusal queues nothing.
+    """
+    from helpcenter.billing import outbox
+
     clock = clock or _RealClock()
+    notify = bool(notify)
+    settings = mail_settings or outbox.MailSettings()
     contact, account = _load_contact(session, contact_id)
+    message = None
     try:
         sub, product, account = _lock_subscription(session, _int_id(subscription_id), account.id)
         user = _account_user(session, account.id, user_id)
@@ -683,9 +695,17 @@ def assign_seat(session: Session, clock=None, *, contact_id, subscription_id, us
         assigned = _assigned_count(session, sub.id)
         if assigned >= sub.seats:
             raise SeatAssignmentRefused("no_free_seat", seats=sub.seats, assigned=assigned)
-        session.add(m.SeatAssignment(subscription_id=sub.id, user_id=user.id, assigned_at=clock.now()))
+        now = clock.now()
+        session.add(m.SeatAssignment(subscription_id=sub.id, user_id=user.id, assigned_at=now))
         _audit(session, clock, contact, "seat_assigned",
-               {"subscription": sub.id, "product": product.code, "user": user.email}, ip)
+               {"subscription": sub.id, "product": product.code, "user": user.email, "notify": notify}, ip)
+        session.flush()  # a concurrent twin assignment fails here, before anything is queued
+        if notify:
+            message = outbox.queue_seat_assignment(
+                session, account_id=account.id, locale=account.locale, to_address=user.email,
+                user_name=user.name, product_name=product.name, account_name=account.name,
+                sign_in_url=sign_in_url, translations_dir=settings.translations_dir, now=now)
+        message_id = message.id if message is not None else None
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -693,6 +713,12 @@ def assign_seat(session: Session, clock=None, *, contact_id, subscription_id, us
     except Exception:
         session.rollback()
         raise
+    if message_id is not None and mail_settings is not None and mail_settings.enabled:
+        try:
+            outbox.deliver_message(session, mail_settings, message_id)
+        except Exception:  # the seat is assigned: a delivery problem must not undo that
+            session.rollback()
+            log.exception("seat assigned to user %s; the email stays in the outbox", user_id)
 
 
 def unassign_seat(session: Session, clock=None, *, contact_id, subscription_id, user_id,
