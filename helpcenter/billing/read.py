@@ -12,6 +12,13 @@ class Advisor:
 
 
 @dataclass(frozen=True)
+class ContactCard:
+    """Who to ask: a contact's name and email address."""
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
 class PaymentMethod:
     brand: str
     last4: str

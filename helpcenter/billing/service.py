@@ -262,6 +262,14 @@ def get_contact(session: Session, contact_id) -> read.Contact | None:
     return _contact_read(contact, account)
 
 
+def list_billing_contacts(session: Session, account_id) -> list[read.ContactCard]:
+    """The account's billing contacts: who a non-billing contact should ask to change seats."""
+    contacts = session.scalars(select(m.Contact).where(m.Contact.account_id == _int_id(account_id),
+                                                       m.Contact.role == "billing_contact")
+                               .order_by(m.Contact.name)).all()
+    return [read.ContactCard(name=c.name, email=c.email) for c in contacts]
+
+
 # --- account, subscriptions, orders, audit -------------------------------------
 
 def get_account(session: Session, account_id) -> read.Account:

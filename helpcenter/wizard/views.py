@@ -311,7 +311,8 @@ def corporate(progress):
 def not_billing_contact(progress):
     """A contact of the account who is not a billing contact (an account admin, say)."""
     return _render_step("wizard/not_billing_contact.html", steps.NOT_BILLING_CONTACT, progress,
-                 contact=progress.contact)
+                        contact=progress.contact,
+                        billing_contacts=billing.list_billing_contacts(get_session(), progress.contact.account_id))
 
 
 # --- step 2: product ------------------------------------------------------------

@@ -108,6 +108,9 @@ def test_admin_is_told_only_billing_contacts_change_seats_and_who_they_are(visit
     text = visitor.text(page)
     assert sentence in text
     assert "Marc Lefèvre" in text and "admin@dupont.example" in text and "Atelier Dupont SARL" in text
+    # ...and who to ask instead: the account's billing contacts, and only them.
+    mailtos = [a["href"] for a in visitor.soup(page).select('a[href^="mailto:"]')]
+    assert mailtos == ["mailto:billing@dupont.example"]
     assert not visitor.soup(page).select('[name="quantity"], [name="subscription"]')
 
 
