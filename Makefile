@@ -1,4 +1,5 @@
 # The two commands of the README: `make run` and `make test`. Everything else is what they need.
+# constraints.txt is resolved with the oldest Python CI may use (Debian's 3.11.2): regenerate it there.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
