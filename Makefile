@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 venv: $(VENV)/.installed
 
 translations: venv
-	$(VENV)/bin/pybabel compile --use-fuzzy -d translations >/dev/null
+	$(VENV)/bin/pybabel compile -d translations >/dev/null
 
 db: venv
 	$(FLASK) db upgrade
