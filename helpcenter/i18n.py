@@ -68,9 +68,9 @@ def language_switch_url(target: str) -> str:
     if target in alternates:
         return alternates[target]
     if request.endpoint and request.view_args is not None and g.get("lang") and request.method == "GET":
-        args = dict(request.view_args)
+        args = request.args.to_dict(flat=True)
+        args.update(request.view_args)
         args["lang"] = target
-        args.update(request.args.to_dict(flat=True))
         try:
             return url_for(request.endpoint, **args)
         except Exception:  # an endpoint without a language: fall back to home

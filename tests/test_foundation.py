@@ -61,3 +61,13 @@ def test_development_secret_is_generated_once(tmp_path, monkeypatch):
     first = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}).config["SECRET_KEY"]
     second = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}).config["SECRET_KEY"]
     assert first == second and len(first) > 30
+
+
+def test_a_lang_key_in_the_query_never_overrides_the_language(client):
+    # The neutral workflow link keeps the query but not a "lang" smuggled into it.
+    r = client.get("/wizard/seats/?lang=xx&product=gotoassist-rs5", headers={"Accept-Language": "fr"})
+    assert r.status_code == 302 and r.location.startswith("/fr/wizard/seats/")
+    assert "lang=" not in r.location and "product=gotoassist-rs5" in r.location
+    # The language switcher points at the other language whatever the query says.
+    body = client.get("/en/search?q=seat&lang=de").get_data(as_text=True)
+    assert 'href="/fr/search?' in body and "/de/" not in body

@@ -247,7 +247,9 @@ def start():
 
 def start_without_language():
     """/wizard/seats/: the reader's language, query string kept."""
-    return redirect(url_for("wizard.start", lang=preferred_language(), **request.args.to_dict(flat=True)), 302)
+    query = request.args.to_dict(flat=True)
+    query.pop("lang", None)  # the language comes from the reader, never from the query
+    return redirect(url_for("wizard.start", lang=preferred_language(), **query), 302)
 
 
 # --- step 1: sign in ----------------------------------------------------------
@@ -656,11 +658,22 @@ def _no_store(response):
     return response
 
 
+# Flask-WTF's descriptions for a well-signed token that is not this session's.
+STALE_TOKEN_ERRORS = ("The CSRF session token is missing.", "The CSRF tokens do not match.")
+
+
 @bp.errorhandler(CSRFError)
 def _csrf_failed(error):
     """A form posted after the session ended: sign in again and come back to the same step."""
     if current_contact() is None:
         flash(str(EXPIRED_SESSION_NOTICE), "warning")
+        args = {"run": request.args["run"]} if request.args.get("run") else {}
+        return redirect(url_for(steps.SIGN_IN.endpoint, **args), 303)
+    if request.endpoint == steps.SIGN_IN.endpoint and error.description in STALE_TOKEN_ERRORS:
+        # The sign-in form sent again after it already worked (back button, a retried request
+        # whose answer was lost): it carries a genuine token of the session that sign-in
+        # replaced. Nothing is done with the form; the visitor, signed in, just moves on.
+        # A missing or forged token is still refused below.
         args = {"run": request.args["run"]} if request.args.get("run") else {}
         return redirect(url_for(steps.SIGN_IN.endpoint, **args), 303)
     from helpcenter.errors import CSRF_MESSAGE, render_error

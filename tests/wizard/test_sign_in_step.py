@@ -128,3 +128,15 @@ def test_an_admin_forging_a_product_post_changes_nothing(visitor, runs, subscrip
     r = visitor.client.post("/en/wizard/seats/product", data={"csrf_token": token, "subscription": subscription.id})
     assert r.status_code == 303 and r.location.endswith("/not-billing-contact")
     assert runs() == []
+
+
+def test_the_sign_in_form_sent_again_after_signing_in_moves_on(visitor):
+    """Back button or a retried request: the old form's token belongs to the session that
+    sign-in replaced; the visitor, already signed in, goes on instead of seeing an error."""
+    page = visitor.get("/en/wizard/seats/")
+    action, data, _ = visitor.form(page, has=("email", "password"))
+    data.update({"email": "billing@dupont.example", "password": "demo-pass-fr"})
+    assert visitor.step(visitor.client.post(action, data=data, follow_redirects=True)) == "product"
+    again = visitor.client.post(action, data=data)
+    assert again.status_code == 303
+    assert visitor.step(visitor.client.get(again.location, follow_redirects=True)) == "product"
