@@ -128,6 +128,43 @@ def demo(app, db_session):
     return app
 
 
+# --- translations -----------------------------------------------------------
+
+def translated_in_catalog(app, msgid) -> bool:
+    """The French catalog has a translation for msgid (which may read the same, like "Agents")."""
+    from flask_babel import force_locale, get_translations
+    with app.test_request_context("/fr/"), force_locale("fr"):
+        catalog = get_translations()._catalog
+    entry = catalog.get(msgid) or catalog.get((msgid, 0))
+    return bool(entry)
+
+
+@pytest.fixture
+def translate(app):
+    """The app's translation of a msgid in a language (and proof that French is really translated)."""
+    from flask_babel import force_locale, gettext, ngettext
+
+    def translate(lang, msgid, plural=None, num=None, **params):
+        with app.test_request_context(f"/{lang}/"), force_locale(lang):
+            text = ngettext(msgid, plural, num, **params) if plural else gettext(msgid, **params)
+        if lang == "fr":
+            assert translated_in_catalog(app, msgid), f"not translated: {msgid}"
+        return text
+    return translate
+
+
+@pytest.fixture
+def in_locale(app):
+    """Run a callable (a message function of helpcenter.messages) in a language."""
+    from flask_babel import force_locale
+
+    def run(lang, func, *args, **kwargs):
+        with app.test_request_context(f"/{lang}/"), force_locale(lang):
+            result = func(*args, **kwargs)
+            return result if isinstance(result, dict) else str(result)
+    return run
+
+
 # --- forms ------------------------------------------------------------------
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
