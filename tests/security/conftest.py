@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select, text
 
+from tests.conftest import skip_or_fail
+
 REDIS_URL = os.environ.get("HELPCENTER_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 # The billing backend's tables are the state that must never change by accident; failed
@@ -40,7 +42,7 @@ def redis_reachable(url: str = REDIS_URL) -> bool:
 @pytest.fixture
 def redis_url():
     if not redis_reachable():
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+        skip_or_fail(f"Redis is not reachable at {REDIS_URL}")
     return REDIS_URL
 
 

@@ -290,6 +290,7 @@ def run_attack(world, attack, compare_tables=True):
     check(world, attack, path, response, compare_tables)
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=False,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])
@@ -319,6 +320,7 @@ CLASSES = {
 }
 
 
+@pytest.mark.slow
 def test_sweep_every_route_method_and_value_class(world):
     """Deterministic complement of the random search: each route, with each of its methods and
     one wrong one, each value class in every field, both languages, signed out and signed in."""
