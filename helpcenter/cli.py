@@ -24,6 +24,8 @@ def seed_demo_command():
     from helpcenter.db import get_session
     session = get_session()
     seed_demo(session, current_app.extensions["clock"].today())
+    from helpcenter.staff import seed_demo_staff
+    seed_demo_staff(session)
     session.commit()
     click.echo("demo data loaded")
 

@@ -158,6 +158,11 @@ def audit_event_message(event, product_names: dict | None = None) -> str:
         return _("Seat of %(product)s taken back from %(user)s", product=product, user=user)
     if event.action == "user_added":
         return _("User %(name)s (%(user)s) added to the account", name=details.get("name", ""), user=user)
+    if event.action == "agent_viewed_trail":
+        return _("Support agent %(agent)s looked at the trail of the workflow %(reference)s",
+                 agent=details.get("agent", ""), reference=details.get("reference", ""))
+    if event.action == "agent_answered_request":
+        return _("Support agent %(agent)s answered your request", agent=details.get("agent", ""))
     # Translators: an audit trail entry of a kind this page does not describe; %(action)s is its code.
     return _("Change recorded: %(action)s", action=event.action)
 

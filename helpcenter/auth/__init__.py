@@ -66,11 +66,13 @@ def sign_out_contact() -> None:
     g.contact = None
 
 
-def authenticate_form(form):
+def authenticate_form(form, staff_too: bool = False):
     """Check a validated SignInForm with the billing backend.
 
     Returns the contact, or None after putting the translated reason (bad credentials,
     too many attempts) on the form's email field. Does not sign in: call sign_in_contact().
+    With staff_too (the sign-in page only), credentials no contact has are tried as a
+    staff member's (helpcenter.staff), after the same throttle: a StaffMember may come back.
     """
     from helpcenter.billing import errors, service
     from helpcenter.db import get_session
@@ -80,6 +82,11 @@ def authenticate_form(form):
         return service.authenticate(get_session(), clock, form.email.data.strip(), form.password.data,
                                     ip=request.remote_addr)
     except (errors.SignInFailed, errors.SignInThrottled) as error:
+        if staff_too and isinstance(error, errors.SignInFailed):
+            from helpcenter.staff import authenticate_staff
+            member = authenticate_staff(get_session(), form.email.data, form.password.data)
+            if member is not None:
+                return member
         form.email.errors = [*form.email.errors, billing_error_message(error)]
         return None
 

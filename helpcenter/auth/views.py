@@ -6,6 +6,7 @@ from helpcenter.auth import (authenticate_form, current_contact, error_items, sa
                              sign_in_contact, sign_out_contact)
 from helpcenter.auth.forms import SignInForm
 from helpcenter.i18n import localized_blueprint
+from helpcenter.staff import StaffMember, sign_in_staff
 
 bp = localized_blueprint("auth", __name__)
 
@@ -23,7 +24,11 @@ def sign_in():
         return render_template("auth/signed_in.html", contact=current_contact(), resume=next_url is not None,
                                next_url=next_url or url_for("account.overview"))
     if form.validate_on_submit():
-        contact = authenticate_form(form)
+        contact = authenticate_form(form, staff_too=True)
+        if isinstance(contact, StaffMember):  # a support agent: their console, never a billing page
+            sign_in_staff(contact)
+            flash(_("You are signed in as %(name)s.", name=contact.name), "success")
+            return redirect(url_for("agent.console"), 303)
         if contact is not None:
             sign_in_contact(contact)
             flash(_("You are signed in as %(name)s.", name=contact.name), "success")
