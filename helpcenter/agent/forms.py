@@ -4,6 +4,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from helpcenter.agent.links import PRODUCT_CODES
@@ -25,15 +26,16 @@ class ArticleSearchForm(GetForm):
 
 class WorkflowLinkForm(GetForm):
     workflow = RadioField(_l("Workflow"), default="seats", choices=[
-        ("seats", _l("Change the number of seats")), ("payment", _l("Update the payment details"))],
+        SelectChoice("seats", _l("Change the number of seats")), SelectChoice("payment", _l("Update the payment details"))],
         validators=[InputRequired(_l("Choose a workflow"))])
     # Codes are checked in validate_product, with a message of ours.
-    product = SelectField(_l("Product"), choices=[("", _l("Let the customer choose"))]
-                          + [(code, code) for code in PRODUCT_CODES], validate_choice=False)
+    product = SelectField(_l("Product"), choices=[SelectChoice("", _l("Let the customer choose"))]
+                          + [SelectChoice(code, code) for code in PRODUCT_CODES], validate_choice=False)
     quantity = StringField(_l("Number of seats"), filters=[lambda v: v.strip() if isinstance(v, str) else v],
                            validators=[Length(max=12)])
     link_lang = RadioField(_l("Customer’s language"), default="neutral", choices=[
-        ("neutral", _l("The customer’s own (language-neutral link)")), ("en", "English"), ("fr", "Français")],
+        SelectChoice("neutral", _l("The customer’s own (language-neutral link)")), SelectChoice("en", "English"),
+        SelectChoice("fr", "Français")],
         validators=[InputRequired(_l("Choose the customer’s language"))])
 
     def validate_product(self, field):
