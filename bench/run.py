@@ -2,7 +2,7 @@
 """Measure the project and print one table of figures, each beside its goal.
 
 Usage: .venv/bin/python bench/run.py [CASE ...] [--quick]
-Cases: serving search startup sql contention weight lighthouse (default: all).
+Cases: serving search startup sql contention weight lighthouse insights (default: all).
 Every figure is a ratio or a count measured in one run beside its reference, so it holds on
 a noisy shared machine. Exit code 0 even when a goal is missed: this is a measurement.
 """
@@ -31,6 +31,7 @@ CASES = {
     "contention": "bench.contention",
     "weight": "bench.weight",
     "lighthouse": "bench.lighthouse",
+    "insights": "bench.insights",
 }
 
 

@@ -42,7 +42,8 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_workflow_events")),
     )
-    op.create_index("ix_workflow_events_at_kind", "workflow_events", ["at", "kind"])
+    op.create_index("ix_workflow_events_funnel", "workflow_events", ["kind", "workflow", "step", "run_id", "at"])
+    op.create_index("ix_workflow_events_kind_at", "workflow_events", ["kind", "at"])
     op.create_index(op.f("ix_workflow_events_reference"), "workflow_events", ["reference"])
     # provisional: replaced by the contact page's migration at merge
     op.create_table(
@@ -66,6 +67,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_support_requests_created_at"), table_name="support_requests")
     op.drop_table("support_requests")
     op.drop_index(op.f("ix_workflow_events_reference"), table_name="workflow_events")
-    op.drop_index("ix_workflow_events_at_kind", table_name="workflow_events")
+    op.drop_index("ix_workflow_events_kind_at", table_name="workflow_events")
+    op.drop_index("ix_workflow_events_funnel", table_name="workflow_events")
     op.drop_table("workflow_events")
     op.drop_table("staff")
