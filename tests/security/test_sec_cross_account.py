@@ -49,7 +49,14 @@ def _id_urls(app, victim):
         if rule.endpoint.startswith(("help.", "help_public.")) or rule.endpoint == "static":
             continue  # articles are public: their ids belong to no account
         methods = sorted(m for m in rule.methods if m in ("GET", "POST"))
-        if rule.endpoint.startswith("wizard.") and "lang" in rule.arguments:
+        if rule.endpoint.startswith("agent."):
+            # Vendor staff's pages (a customer's trail by reference, a request by id): 404 to anyone else.
+            for lang in ("en", "fr"):
+                path = (rule.rule.replace("<lang>", lang).replace("<reference>", "HC-7K2Q9D")
+                        .replace("<int:request_id>", "1").replace("<table>", "funnels")
+                        .replace("<path:filename>", "agent.css"))
+                urls.append((rule.endpoint, path, methods))
+        elif rule.endpoint.startswith("wizard.") and "lang" in rule.arguments:
             for run in victim["runs"]:
                 for lang in ("en", "fr"):
                     urls.append((rule.endpoint, f"{rule.rule.replace('<lang>', lang)}?run={run}", methods))
@@ -97,7 +104,9 @@ def test_another_accounts_ids_are_404_and_nothing_changes(app, sec, victim, bill
                 r = client.open(url, method=method, data=data, follow_redirects=True)
                 tried += 1
                 body = r.get_data(as_text=True)
-                if attacker == "anonymous":
+                if endpoint.startswith("agent."):
+                    assert first.status_code == r.status_code == 404, (attacker, method, url, r.status_code)
+                elif attacker == "anonymous":
                     assert first.status_code in (302, 303) or r.request.path.endswith("/sign-in"), (method, url)
                     assert r.request.path.endswith("/sign-in") and r.status_code in (200, 400, 422), (method, url)
                 elif endpoint == "wizard.sign_in":

@@ -336,7 +336,7 @@ def test_sweep_every_route_method_and_value_class(world):
                             if name == "lang":
                                 path_values[name] = lang
                             elif conv == "IntegerConverter":
-                                path_values[name] = (world.valid_ids.get(name) or [1])[count % 2]
+                                path_values[name] = (world.valid_ids.get(name) or [1, 2])[count % 2]
                             else:
                                 path_values[name] = value or "x"
                         attack = Attack(target, path_values, method, lang, identity,

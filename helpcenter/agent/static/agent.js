@@ -7,6 +7,11 @@
     button.type = "button";
     button.className = "button-secondary copy-button";
     button.textContent = holder.getAttribute("data-copy-label") || "Copy";
+    // Many buttons share the visible word: the hidden part says which link each one copies.
+    var what = document.createElement("span");
+    what.className = "visually-hidden";
+    what.textContent = " – " + (holder.getAttribute("data-copy-what") || "");
+    button.appendChild(what);
     var status = document.createElement("span");
     status.className = "copy-status";
     status.setAttribute("role", "status");
