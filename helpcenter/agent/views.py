@@ -78,6 +78,12 @@ def agent_time(value: datetime | None) -> str:
 
 
 @bp.app_template_filter()
+def without_card_numbers(value: str | None) -> str:
+    """Text a customer typed, with anything that looks like a card number hidden."""
+    return sources.without_secrets(value or "")
+
+
+@bp.app_template_filter()
 def agent_money(value, currency: str | None) -> str:
     """An amount recorded as text in a trail, formatted for the page (as typed when it is not a number)."""
     try:

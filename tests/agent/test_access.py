@@ -102,3 +102,21 @@ def test_signing_out_ends_the_agent_session(as_agent):
 def test_a_customer_signing_in_after_an_agent_drops_the_agent_session(as_agent, auth):
     assert auth.sign_in(*CUSTOMER).status_code == 303
     assert as_agent.get("/en/agent/").status_code == 404
+
+
+def test_an_idle_agent_session_ends(as_agent, app):
+    with as_agent.session_transaction() as session:
+        session["seen_at"] -= int(app.permanent_session_lifetime.total_seconds()) + 60
+    assert as_agent.get("/en/agent/").status_code == 404
+
+
+def test_seed_demo_creates_the_agent_once(runner, db_session):
+    for _ in range(2):
+        result = runner.invoke(args=["seed-demo"])
+        assert result.exit_code == 0, result.output
+    members = db_session.scalars(select(StaffMember)).all()
+    assert [(m.email, m.time_zone) for m in members] == [("agent@vendor.example", "Europe/Paris")]
+
+
+def test_the_agent_is_not_a_contact(db_session, agent_demo):
+    assert db_session.scalar(select(models.Contact).where(models.Contact.email == AGENT[0])) is None

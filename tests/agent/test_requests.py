@@ -81,3 +81,10 @@ def test_pages_of_requests(as_agent, support_request, agent_demo):
     assert [a["id"] for a in soup(second).select("article.request")][0] == "request-26"
     assert as_agent.get("/en/agent/requests?page=3").status_code == 404
     assert "Page 2 of 2." in text(second)
+
+
+def test_a_card_number_pasted_in_a_request_is_hidden(as_agent, support_request, agent_demo):
+    support_request(message="My card 4111 1111 1111 1111 was refused, CVC 123", email="a@example.com")
+    html = as_agent.get("/en/agent/requests").get_data(as_text=True)
+    assert "4111 1111 1111 1111" not in html and "4111" not in html
+    assert "My card ••• was refused" in html
