@@ -120,3 +120,11 @@ def test_lowercase_reference_redirects_to_the_canonical_one(as_agent, stumbled):
     response = as_agent.get("/en/agent/runs/hc-7k2q9d")
     assert response.status_code == 301
     assert response.headers["Location"] == "/en/agent/runs/HC-7K2Q9D"
+
+
+@pytest.mark.parametrize("lang,sentence", [("en", "Your card was declined. Use another card or contact your bank."),
+                                           ("fr", "Votre carte a été refusée")])
+def test_a_refusal_shows_the_sentence_the_customer_read(as_agent, stumbled, lang, sentence):
+    refusal = soup(as_agent.get(f"/{lang}/agent/runs/{stumbled}")).select_one(".event-refusal")
+    assert "card_declined" in refusal.get_text()
+    assert refusal.q.get_text().startswith(sentence)
