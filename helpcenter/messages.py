@@ -33,6 +33,7 @@ _SIMPLE = {
     "checksum": _l("This VAT number is not valid: check its digits"),
     "country_mismatch": _l("The VAT number must be from your account's country"),
     "not_offered": _l("A VAT number can only be recorded for accounts in the European Union"),
+    "greek_prefix": _l("Greek VAT numbers start with EL, not GR: type EL followed by the nine digits"),
     "no_free_seat": _l("All seats are assigned. Unassign a seat or add seats first."),
     "already_assigned": _l("This user already has a seat."),
     "not_assigned": _l("This user has no seat to unassign."),

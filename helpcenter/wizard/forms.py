@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
-MAX_SEATS_TEXT = 12          # longer than any valid count; the backend says what is wrong
+MAX_SEATS_TEXT = 100         # longer than any valid count; the backend says what is wrong
 PRODUCT_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 # Notices about a support agent's prefilled link.
