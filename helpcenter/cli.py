@@ -23,7 +23,7 @@ def seed_demo_command():
     from helpcenter.billing.demo import seed_demo
     from helpcenter.db import get_session
     session = get_session()
-    seed_demo(session, current_app.extensions["clock"].today())
+    seed_demo(session, current_app.extensions["clock"].today(), current_app.extensions["passwords"])
     session.commit()
     click.echo("demo data loaded")
 

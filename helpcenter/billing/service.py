@@ -6,57 +6,40 @@ themselves, or roll back and raise a BillingError: a refusal never leaves
 anything half done. Nothing here knows about Flask or HTTP.
 """
 import logging
-import math
 import re
 import secrets
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from helpcenter.billing import models as m
-from helpcenter.billing import pricing, read, vat
+from helpcenter.billing import identity, pricing, read, vat
 from helpcenter.billing.errors import (CardInvalid, NotAllowed, NotFound, PaymentFailed, QuoteExpired, QuoteStale,
-                                       SeatAssignmentRefused, SeatChangeRefused, SignInFailed,
-                                       SignInThrottled, UserInvalid, VatNumberInvalid)
+                                       SeatAssignmentRefused, SeatChangeRefused, UserInvalid,
+                                       VatNumberInvalid)
 from helpcenter.billing.payments import PaymentGateway, SandboxGateway, check_card
 
 log = logging.getLogger(__name__)
 
 QUOTE_LIFETIME = timedelta(minutes=30)
-THROTTLE_FAILURES = 5
-THROTTLE_WINDOW = timedelta(minutes=15)
-PASSWORD_MAX = 1024
 NAME_MAX = 100
 EMAIL_MAX = 254
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 DEFAULT_SELLER_COUNTRY = "IE"
 
-_hasher = PasswordHasher()
-_dummy_hash: str | None = None
 
 
 # --- small helpers ------------------------------------------------------------
 
-def hash_password(password: str) -> str:
-    """An argon2id hash of the password."""
-    return _hasher.hash(password)
+def hash_password(password: str, passwords: identity.Passwords | None = None) -> str:
+    """An argon2id hash of the password (the production profile unless told otherwise)."""
+    return (passwords or identity.PRODUCTION_PASSWORDS).hash(password)
 
 
-def _dummy() -> str:
-    """A hash to verify against when the email is unknown, so both paths take the same time."""
-    global _dummy_hash
-    if _dummy_hash is None:
-        _dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
-    return _dummy_hash
-
-
-def normalize_email(email: str | None) -> str:
-    return (email or "").strip().lower()
+normalize_email = identity.normalize_email
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -215,42 +198,8 @@ def _lock_subscription(session: Session, subscription_id: int, account_id: int):
 
 
 # --- sign in ------------------------------------------------------------------
-
-def authenticate(session: Session, clock, email: str, password: str, *, ip: str | None = None) -> read.Contact:
-    """The contact with this email and password; SignInFailed, or SignInThrottled after
-    5 failures for the email within 15 minutes (until the window has passed)."""
-    address = normalize_email(email)[:EMAIL_MAX]
-    now = clock.now()
-    window_start = now - THROTTLE_WINDOW
-    recent = session.scalars(
-        select(m.SignInFailure.at).where(m.SignInFailure.email == address, m.SignInFailure.at > window_start)
-        .order_by(m.SignInFailure.at.desc()).limit(THROTTLE_FAILURES)).all()
-    if len(recent) >= THROTTLE_FAILURES:
-        until = _utc(recent[THROTTLE_FAILURES - 1]) + THROTTLE_WINDOW
-        raise SignInThrottled(minutes=max(1, math.ceil((until - now).total_seconds() / 60)))
-    row = session.execute(select(m.Contact, m.Account).join(m.Account, m.Contact.account_id == m.Account.id)
-                          .where(m.Contact.email == address)).first()
-    password = password or ""
-    verified = False
-    # Verify even for an unknown email (against a dummy hash) so the answer takes as long.
-    stored = row[0].password_hash if row is not None else _dummy()
-    try:
-        verified = _hasher.verify(stored, password[:PASSWORD_MAX]) and len(password) <= PASSWORD_MAX
-    except (VerificationError, InvalidHashError):
-        verified = False
-    if row is None or not verified:
-        session.execute(delete(m.SignInFailure).where(m.SignInFailure.email == address,
-                                                      m.SignInFailure.at <= window_start))
-        session.add(m.SignInFailure(email=address, at=now, ip=ip and str(ip)[:45]))
-        session.commit()
-        raise SignInFailed()
-    contact, account = row
-    if _hasher.check_needs_rehash(contact.password_hash):
-        contact.password_hash = _hasher.hash(password)
-    session.execute(delete(m.SignInFailure).where(m.SignInFailure.email == address))
-    result = _contact_read(contact, account)
-    session.commit()
-    return result
+# Passwords, throttling and session revocation live in helpcenter/billing/identity.py.
+authenticate = identity.authenticate
 
 
 def get_contact(session: Session, contact_id) -> read.Contact | None:
