@@ -288,6 +288,18 @@ def assert_unchanged(world: World, where: str) -> None:
 def run_attack(world, attack, compare_tables=True):
     path, response = send(world, attack)
     check(world, attack, path, response, compare_tables)
+    if attack.identity != "anonymous" and attack.target.endpoint == "auth.sign_out":
+        _sign_in_again(world, attack.identity)
+
+
+def _sign_in_again(world, identity):
+    """A sign-out revokes the contact's sessions on the server (the world's shared cookie too):
+    sign in again so that the following attacks still run signed in."""
+    from tests.security.conftest import csrf_of, session_cookie, sign_in
+    member = world.app.test_client()
+    sign_in(member, identity)
+    token = csrf_of(member.get("/en/account/").get_data(as_text=True))
+    world.sessions[identity] = (session_cookie(member, world.app), token)
 
 
 @pytest.mark.slow
