@@ -144,6 +144,15 @@ def test_line_breaks_in_a_form_field_are_not_control_characters(signed_in, db_se
     assert db_session.scalar(select(m.AccountUser.name).where(m.AccountUser.email == "ann@dupont.example")) == "Ann Lee"
 
 
+def test_the_postgresql_tier_runs_the_fuzzer():
+    """The fuzzer is marked slow; scripts/test runs slow tests on PostgreSQL too (only the
+    browser tests are left out there), where NUL bytes used to give 500s."""
+    script = (ROOT / "scripts" / "test").read_text()
+    [postgresql_run] = [line for line in script.splitlines() if 'HELPCENTER_TEST_DATABASE_URL="$pg_url"' in line]
+    assert '-m "not browser"' in postgresql_run and "slow" not in postgresql_run
+    assert "@pytest.mark.slow" in (ROOT / "tests" / "security" / "test_sec_fuzz.py").read_text()
+
+
 # --- item 9: production start-up ------------------------------------------------------
 
 @pytest.mark.parametrize("secret", ["p" * 48, "abcdefghij" * 7, "0123456789" * 5, "Password1Password1Password1"])
