@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request
 from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from helpcenter.errors import ControlCharacters
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 log = logging.getLogger(__name__)
 
