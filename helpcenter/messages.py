@@ -57,6 +57,8 @@ USER_FIELD_ERRORS = {
     ("name", "too_long"): _l("Enter a name of 100 characters or fewer"),
     ("email", "invalid"): _l("Enter an email address in the correct format, like name@example.com"),
     ("email", "taken"): _l("A user with this email address is already on the account"),
+    ("email", "too_many_users"): _l("This account already has as many users as it may hold. Contact "
+                                    "support to add more."),
 }
 
 NOTES = {

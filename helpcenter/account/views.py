@@ -109,11 +109,12 @@ def _change_assignment(contact, subscription):
     action, user_id = present[0], int(raw)
     notify = action == "assign" and _notify_requested(request.form)
     db = get_session()
+    notified = False
     try:
         if action == "assign":
-            service.assign_seat(db, contact_id=contact.contact_id, subscription_id=subscription.id,
-                                user_id=user_id, ip=request.remote_addr, notify=notify,
-                                mail_settings=MailSettings.from_mapping(current_app.config))
+            notified = service.assign_seat(db, contact_id=contact.contact_id, subscription_id=subscription.id,
+                                           user_id=user_id, ip=request.remote_addr, notify=notify,
+                                           mail_settings=MailSettings.from_mapping(current_app.config))
         else:
             service.unassign_seat(db, contact_id=contact.contact_id, subscription_id=subscription.id,
                                   user_id=user_id, ip=request.remote_addr)
@@ -125,7 +126,13 @@ def _change_assignment(contact, subscription):
     name = _user_name(contact, subscription, user_id)
     if action == "assign":
         # Two sentences: the assignment, then whether the user was told.
-        told = _("An email lets them know.") if notify else _("No email was sent to them.")
+        if notified:
+            told = _("An email lets them know.")
+        elif notify:  # asked for, but past the email limits (billing service, SEAT_EMAILS_PER_*)
+            told = _("No email was sent to them: too many emails about seats were sent recently. "
+                     "Let them know yourself.")
+        else:
+            told = _("No email was sent to them.")
         flash(" ".join((_("%(name)s now has a seat on %(product)s.", name=name, product=subscription.product_name),
                         told)), "success")
     else:

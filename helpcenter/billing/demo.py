@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from helpcenter.billing import models as m
 from helpcenter.billing.pricing import period_end
+from helpcenter.billing.identity import PRODUCTION_PASSWORDS, Passwords
 from helpcenter.billing.service import hash_password
 
 PRODUCTS = [
@@ -64,14 +65,18 @@ ACCOUNTS = [
 
 
 @functools.lru_cache(maxsize=None)
-def _demo_hash(password: str) -> str:
-    # Hashing is slow by design; the demo passwords are hashed once per process.
-    return hash_password(password)
+def _demo_hash(password: str, profile: str) -> str:
+    # Hashing is slow by design; the demo passwords are hashed once per process and profile.
+    return hash_password(password, Passwords(profile))
 
 
-def seed_demo(session: Session, today: date) -> None:
+def seed_demo(session: Session, today: date, passwords: Passwords | None = None) -> None:
     """Create the demo catalogue, accounts, contacts, subscriptions, cards and seat users
-    (periods relative to `today`) where they are missing. The caller commits."""
+    (periods relative to `today`) where they are missing. The caller commits.
+
+    `passwords` gives the hash profile (the app's PASSWORD_HASH_PROFILE); the production one by default.
+    """
+    profile = (passwords or PRODUCTION_PASSWORDS).profile
     now = datetime.now(timezone.utc)
     products = {}
     for code, name, seat_type, term, prices in PRODUCTS:
@@ -86,11 +91,11 @@ def seed_demo(session: Session, today: date) -> None:
                 session.add(m.ProductPrice(product_id=product.id, currency=currency, unit_price=price))
         products[code] = product
     for spec in ACCOUNTS:
-        _seed_account(session, spec, products, today, now)
+        _seed_account(session, spec, products, today, now, profile)
     session.flush()
 
 
-def _seed_account(session: Session, spec: dict, products: dict, today: date, now: datetime) -> None:
+def _seed_account(session: Session, spec: dict, products: dict, today: date, now: datetime, profile: str) -> None:
     account = session.scalar(select(m.Account).where(m.Account.name == spec["name"]))
     if account is None:
         advisor = spec.get("advisor") or (None, None, None)
@@ -106,7 +111,7 @@ def _seed_account(session: Session, spec: dict, products: dict, today: date, now
     for email, name, password, role in spec["contacts"]:
         if session.scalar(select(m.Contact.id).where(m.Contact.email == email)) is None:
             session.add(m.Contact(account_id=account.id, email=email, name=name,
-                                  password_hash=_demo_hash(password), role=role))
+                                  password_hash=_demo_hash(password, profile), role=role))
     if spec["card"] and session.scalar(select(m.PaymentMethod.id)
                                        .where(m.PaymentMethod.account_id == account.id)) is None:
         brand, last4, month, year, token = spec["card"]

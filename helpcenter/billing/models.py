@@ -49,6 +49,8 @@ class Contact(Base):
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
+    # Bumped at sign-out: a session made with another generation is revoked (helpcenter/auth).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     account: Mapped[Account] = relationship()
 

@@ -141,13 +141,19 @@ def queue_order_confirmation(session: Session, order: read.Order, *, to_address:
     return message
 
 
-def render_seat_assignment(*, locale: str, user_name: str, user_email: str, product_name: str, account_name: str,
+def render_seat_assignment(*, locale: str, user_email: str, product_name: str, account_name: str,
                            sign_in_url: str | None = None,
                            translations_dir: str | Path = DEFAULT_TRANSLATIONS) -> RenderedEmail:
-    """The email telling a user that they now hold a seat of a product, in `locale` ("en" or "fr")."""
+    """The email telling a user that they now hold a seat of a product, in `locale` ("en" or "fr").
+
+    The user's name is not in it: an account admin types that name freely, and text of their
+    choosing beside a link, sent from the vendor's address, is a phishing kit ("Hello Urgent:
+    verify billing at https://..."). Everything in it comes from the vendor or is the address
+    the email goes to.
+    """
     locale = email_locale(locale)
     env = _environment(str(translations_dir), locale)
-    context = {"lang": locale, "user_name": user_name, "user_email": user_email, "product_name": product_name,
+    context = {"lang": locale, "user_email": user_email, "product_name": product_name,
                "account_name": account_name, "sign_in_url": sign_in_url}
     subject = env.get_template("seat_assigned_subject.txt").render(context).strip()
     text = env.get_template("seat_assigned.txt").render(context)
@@ -155,12 +161,12 @@ def render_seat_assignment(*, locale: str, user_name: str, user_email: str, prod
     return RenderedEmail(subject=re.sub(r"[ \t\r\n]+", " ", subject), text=text, html=html)
 
 
-def queue_seat_assignment(session: Session, *, account_id: int, locale: str, to_address: str, user_name: str,
+def queue_seat_assignment(session: Session, *, account_id: int, locale: str, to_address: str,
                           product_name: str, account_name: str, sign_in_url: str | None, translations_dir,
                           now: datetime) -> m.EmailMessage:
     """Put the "you now have a seat" email to the user in the outbox (in the caller's transaction)."""
     locale = email_locale(locale)
-    rendered = render_seat_assignment(locale=locale, user_name=user_name, user_email=to_address,
+    rendered = render_seat_assignment(locale=locale, user_email=to_address,
                                       product_name=product_name, account_name=account_name,
                                       sign_in_url=sign_in_url, translations_dir=translations_dir)
     message = m.EmailMessage(account_id=account_id, order_id=None, kind=SEAT_ASSIGNED, to_address=to_address,

@@ -6,57 +6,46 @@ themselves, or roll back and raise a BillingError: a refusal never leaves
 anything half done. Nothing here knows about Flask or HTTP.
 """
 import logging
-import math
 import re
 import secrets
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from helpcenter.billing import models as m
-from helpcenter.billing import pricing, read, vat
+from helpcenter.billing import identity, pricing, read, vat
 from helpcenter.billing.errors import (CardInvalid, NotAllowed, NotFound, PaymentFailed, QuoteExpired, QuoteStale,
-                                       SeatAssignmentRefused, SeatChangeRefused, SignInFailed,
-                                       SignInThrottled, UserInvalid, VatNumberInvalid)
+                                       SeatAssignmentRefused, SeatChangeRefused, UserInvalid,
+                                       VatNumberInvalid)
 from helpcenter.billing.payments import PaymentGateway, SandboxGateway, check_card
 
 log = logging.getLogger(__name__)
 
 QUOTE_LIFETIME = timedelta(minutes=30)
-THROTTLE_FAILURES = 5
-THROTTLE_WINDOW = timedelta(minutes=15)
-PASSWORD_MAX = 1024
 NAME_MAX = 100
+# Abuse limits (SECURITY.md, "Rate limits"): an account admin chooses who is emailed and
+# their name, so the vendor's address must not become a free mass-mailer.
+SEAT_EMAIL_WINDOW = timedelta(hours=24)
+SEAT_EMAILS_PER_USER = 3  # "you now have a seat" emails to one address per window
+SEAT_EMAILS_PER_ACCOUNT = 100  # such emails from one account per window
+MAX_USERS_PER_ACCOUNT = 1000  # users an account may hold (the largest demo account has 250)
 EMAIL_MAX = 254
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 DEFAULT_SELLER_COUNTRY = "IE"
 
-_hasher = PasswordHasher()
-_dummy_hash: str | None = None
 
 
 # --- small helpers ------------------------------------------------------------
 
-def hash_password(password: str) -> str:
-    """An argon2id hash of the password."""
-    return _hasher.hash(password)
+def hash_password(password: str, passwords: identity.Passwords | None = None) -> str:
+    """An argon2id hash of the password (the production profile unless told otherwise)."""
+    return (passwords or identity.PRODUCTION_PASSWORDS).hash(password)
 
 
-def _dummy() -> str:
-    """A hash to verify against when the email is unknown, so both paths take the same time."""
-    global _dummy_hash
-    if _dummy_hash is None:
-        _dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
-    return _dummy_hash
-
-
-def normalize_email(email: str | None) -> str:
-    return (email or "").strip().lower()
+normalize_email = identity.normalize_email
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -215,42 +204,8 @@ def _lock_subscription(session: Session, subscription_id: int, account_id: int):
 
 
 # --- sign in ------------------------------------------------------------------
-
-def authenticate(session: Session, clock, email: str, password: str, *, ip: str | None = None) -> read.Contact:
-    """The contact with this email and password; SignInFailed, or SignInThrottled after
-    5 failures for the email within 15 minutes (until the window has passed)."""
-    address = normalize_email(email)[:EMAIL_MAX]
-    now = clock.now()
-    window_start = now - THROTTLE_WINDOW
-    recent = session.scalars(
-        select(m.SignInFailure.at).where(m.SignInFailure.email == address, m.SignInFailure.at > window_start)
-        .order_by(m.SignInFailure.at.desc()).limit(THROTTLE_FAILURES)).all()
-    if len(recent) >= THROTTLE_FAILURES:
-        until = _utc(recent[THROTTLE_FAILURES - 1]) + THROTTLE_WINDOW
-        raise SignInThrottled(minutes=max(1, math.ceil((until - now).total_seconds() / 60)))
-    row = session.execute(select(m.Contact, m.Account).join(m.Account, m.Contact.account_id == m.Account.id)
-                          .where(m.Contact.email == address)).first()
-    password = password or ""
-    verified = False
-    # Verify even for an unknown email (against a dummy hash) so the answer takes as long.
-    stored = row[0].password_hash if row is not None else _dummy()
-    try:
-        verified = _hasher.verify(stored, password[:PASSWORD_MAX]) and len(password) <= PASSWORD_MAX
-    except (VerificationError, InvalidHashError):
-        verified = False
-    if row is None or not verified:
-        session.execute(delete(m.SignInFailure).where(m.SignInFailure.email == address,
-                                                      m.SignInFailure.at <= window_start))
-        session.add(m.SignInFailure(email=address, at=now, ip=ip and str(ip)[:45]))
-        session.commit()
-        raise SignInFailed()
-    contact, account = row
-    if _hasher.check_needs_rehash(contact.password_hash):
-        contact.password_hash = _hasher.hash(password)
-    session.execute(delete(m.SignInFailure).where(m.SignInFailure.email == address))
-    result = _contact_read(contact, account)
-    session.commit()
-    return result
+# Passwords, throttling and session revocation live in helpcenter/billing/identity.py.
+authenticate = identity.authenticate
 
 
 def get_contact(session: Session, contact_id) -> read.Contact | None:
@@ -678,13 +633,16 @@ def _account_user(session: Session, account_id: int, user_id) -> m.AccountUser:
 
 def assign_seat(session: Session, clock=None, *, contact_id, subscription_id, user_id,
                 ip: str | None = None, notify: bool = True, sign_in_url: str | None = None,
-                mail_settings=None) -> None:
-    """Give the user a seat of the subscription (never more assigned than seats).
+                mail_settings=None) -> bool:
+    """Give the user a seat of the subscription (never more assigned than seats); True when
+    the user is emailed about it.
 
     With `notify` (the default) an email in the account's language tells the user, in the
     same transaction as the assignment (the outbox); `sign_in_url` adds a link to it. With
     `mail_settings` (outbox.MailSettings) it is also sent right after the commit; a failed
-    send stays in the outbox and the assignment stands. A refusal queues nothing.
+    send stays in the outbox and the assignment stands. A refusal queues nothing. Past the
+    email limits (SEAT_EMAILS_PER_USER, SEAT_EMAILS_PER_ACCOUNT) the seat is assigned
+    without an email, and False says so.
     """
     from helpcenter.billing import outbox
 
@@ -705,13 +663,17 @@ def assign_seat(session: Session, clock=None, *, contact_id, subscription_id, us
             raise SeatAssignmentRefused("no_free_seat", seats=sub.seats, assigned=assigned)
         now = clock.now()
         session.add(m.SeatAssignment(subscription_id=sub.id, user_id=user.id, assigned_at=now))
-        _audit(session, clock, contact, "seat_assigned",
-               {"subscription": sub.id, "product": product.code, "user": user.email, "notify": notify}, ip)
+        throttled = notify and not _seat_email_allowed(session, account.id, user.email, now)
+        notify = notify and not throttled
+        details = {"subscription": sub.id, "product": product.code, "user": user.email, "notify": notify}
+        if throttled:
+            details["email_limit_reached"] = True
+        _audit(session, clock, contact, "seat_assigned", details, ip)
         session.flush()  # a concurrent twin assignment fails here, before anything is queued
         if notify:
             message = outbox.queue_seat_assignment(
                 session, account_id=account.id, locale=account.locale, to_address=user.email,
-                user_name=user.name, product_name=product.name, account_name=account.name,
+                product_name=product.name, account_name=account.name,
                 sign_in_url=sign_in_url, translations_dir=settings.translations_dir, now=now)
         message_id = message.id if message is not None else None
         session.commit()
@@ -727,6 +689,20 @@ def assign_seat(session: Session, clock=None, *, contact_id, subscription_id, us
         except Exception:  # the seat is assigned: a delivery problem must not undo that
             session.rollback()
             log.exception("seat assigned to user %s; the email stays in the outbox", user_id)
+    return notify
+
+
+def _seat_email_allowed(session: Session, account_id: int, address: str, now: datetime) -> bool:
+    """Below both limits of "you now have a seat" emails: per recipient and per account.
+
+    The caller holds the account's lock (_lock_subscription), so two assignments at the same
+    moment count each other."""
+    since = now - SEAT_EMAIL_WINDOW
+    recent = select(func.count()).select_from(m.EmailMessage).where(
+        m.EmailMessage.kind == "seat_assigned", m.EmailMessage.created_at > since)
+    to_user = session.scalar(recent.where(m.EmailMessage.to_address == address)) or 0
+    from_account = session.scalar(recent.where(m.EmailMessage.account_id == account_id)) or 0
+    return to_user < SEAT_EMAILS_PER_USER and from_account < SEAT_EMAILS_PER_ACCOUNT
 
 
 def unassign_seat(session: Session, clock=None, *, contact_id, subscription_id, user_id,
@@ -766,6 +742,9 @@ def add_user(session: Session, clock=None, *, contact_id, name: str, email: str,
     elif session.scalar(select(m.AccountUser.id).where(m.AccountUser.account_id == account.id,
                                                        m.AccountUser.email == address)) is not None:
         errors["email"] = "taken"
+    if not errors and session.scalar(select(func.count()).select_from(m.AccountUser)
+                                     .where(m.AccountUser.account_id == account.id)) >= MAX_USERS_PER_ACCOUNT:
+        errors["email"] = "too_many_users"
     if errors:
         raise UserInvalid(errors)
     user = m.AccountUser(account_id=account.id, name=clean_name, email=address, created_at=clock.now())

@@ -150,7 +150,7 @@ def subscription_of(app, db_session):
 
     def find(email):
         contact = service.authenticate(db_session, app.extensions["clock"], *next(
-            pair for pair in ACCOUNTS.values() if pair[0] == email))
+            pair for pair in ACCOUNTS.values() if pair[0] == email), passwords=app.extensions["passwords"])
         return service.list_subscriptions(db_session, contact.account_id)[0], contact
     return find
 
