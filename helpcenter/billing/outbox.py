@@ -34,6 +34,7 @@ DEFAULT_TRANSLATIONS = PROJECT_ROOT / "translations"
 LANGUAGES = ("en", "fr")
 ORDER_CONFIRMATION = "order_confirmation"
 SEAT_ASSIGNED = "seat_assigned"  # no order: order_id stays NULL, so the (order_id, kind) key never applies
+SUPPORT_REQUEST = "support_request_received"  # the reply to a "Still need help?" form; no order either
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,33 @@ def queue_seat_assignment(session: Session, *, account_id: int, locale: str, to_
     session.add(message)
     session.flush()
     return message
+
+
+def render_support_acknowledgement(*, locale: str, request_number: int, reference: str | None, message: str,
+                                   translations_dir: str | Path = DEFAULT_TRANSLATIONS) -> RenderedEmail:
+    """"We have your request": the reply to a "Still need help?" form, in `locale` ("en" or "fr")."""
+    locale = email_locale(locale)
+    env = _environment(str(translations_dir), locale)
+    context = {"lang": locale, "request_number": request_number, "reference": reference, "message": message}
+    subject = env.get_template("support_request_subject.txt").render(context).strip()
+    text = env.get_template("support_request.txt").render(context)
+    html = env.get_template("support_request.html").render(context)
+    return RenderedEmail(subject=re.sub(r"[ \t\r\n]+", " ", subject), text=text, html=html)
+
+
+def queue_support_acknowledgement(session: Session, *, account_id: int | None, locale: str, to_address: str,
+                                  request_number: int, reference: str | None, message: str, translations_dir,
+                                  now: datetime) -> m.EmailMessage:
+    """Put the acknowledgement of a support request in the outbox (in the caller's transaction)."""
+    locale = email_locale(locale)
+    rendered = render_support_acknowledgement(locale=locale, request_number=request_number, reference=reference,
+                                              message=message, translations_dir=translations_dir)
+    email = m.EmailMessage(account_id=account_id, order_id=None, kind=SUPPORT_REQUEST, to_address=to_address,
+                           locale=locale, subject=rendered.subject[:300], text_body=rendered.text,
+                           html_body=rendered.html, created_at=now, attempts=0)
+    session.add(email)
+    session.flush()
+    return email
 
 
 # --- delivery -----------------------------------------------------------------------
