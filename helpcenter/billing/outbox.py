@@ -16,8 +16,7 @@ from email.message import EmailMessage as MimeMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from babel.dates import format_date
-from babel.numbers import format_currency, format_percent
+from babel.numbers import format_percent
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, or_, select, update
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session
 from helpcenter.billing import models as m
 from helpcenter.billing import read
 from helpcenter.config import PROJECT_ROOT
+from helpcenter.formatting import format_day, format_money
 
 log = logging.getLogger(__name__)
 
@@ -110,10 +110,10 @@ def render_order_confirmation(order: read.Order, *, locale: str, account_name: s
     env = _environment(str(translations_dir), locale)
 
     def money(amount):
-        return format_currency(amount, order.currency, locale=locale)
+        return format_money(amount, order.currency, locale)
 
     def day(value):
-        return format_date(value, format="long", locale=locale)
+        return format_day(value, locale)
 
     def percent(rate):
         return format_percent(rate, locale=locale, decimal_quantization=False)
