@@ -30,6 +30,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     account.init_app(app)
     contact.init_app(app)
 
+    from helpcenter import dev
+    dev.init_app(app)  # development only: /dev/outbox
+
     from helpcenter import cli
     cli.init_app(app)
     security.apply_rate_limits(app)  # after every blueprint: limits by endpoint

@@ -10,6 +10,7 @@ import logging
 import re
 import smtplib
 import socket
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage as MimeMessage
@@ -46,6 +47,8 @@ class MailSettings:
     sender: str = "Billing Centre <billing@helpcenter.example>"
     timeout: float = 10.0
     translations_dir: str = str(DEFAULT_TRANSLATIONS)
+    # Development without a mail server: print each kept email (headers and text part) to the console.
+    echo: bool = False
 
     @property
     def enabled(self) -> bool:
@@ -59,7 +62,8 @@ class MailSettings:
                    port=int(config.get("MAIL_PORT") or defaults.port),
                    sender=config.get("MAIL_DEFAULT_SENDER") or defaults.sender,
                    timeout=float(config.get("MAIL_TIMEOUT") or defaults.timeout),
-                   translations_dir=str(config.get("TRANSLATIONS_DIR") or defaults.translations_dir))
+                   translations_dir=str(config.get("TRANSLATIONS_DIR") or defaults.translations_dir),
+                   echo=config.get("ENV") == "development" and not config.get("TESTING"))
 
 
 @dataclass(frozen=True)
@@ -254,7 +258,7 @@ def deliver_message(session: Session, settings: MailSettings, message_id: int) -
 
     Never raises for a delivery problem: the message stays in the outbox for a retry."""
     if not settings.enabled:
-        _log_kept(session, [message_id])
+        _log_kept(session, [message_id], settings)
         return False
     message = _claim(session, settings, message_id)
     if message is None:
@@ -282,7 +286,7 @@ def _hang_up(smtp: smtplib.SMTP | None) -> None:
         smtp.close()
 
 
-def _log_kept(session: Session, ids: list[int] | None = None) -> int:
+def _log_kept(session: Session, ids: list[int] | None = None, settings: MailSettings | None = None) -> int:
     stmt = select(m.EmailMessage).where(m.EmailMessage.sent_at.is_(None))
     if ids is not None:
         stmt = stmt.where(m.EmailMessage.id.in_(ids))
@@ -290,13 +294,30 @@ def _log_kept(session: Session, ids: list[int] | None = None) -> int:
     for message in messages:
         log.info("no mail server configured: email %s to %s (%r) kept in the outbox",
                  message.id, message.to_address, message.subject)
+        if settings is not None and settings.echo:
+            print(console_text(message, settings.sender), file=sys.stdout, flush=True)
     return len(messages)
+
+
+def console_text(message: m.EmailMessage, sender: str) -> str:
+    """The email as a developer reads it in the console: headers, then the text part."""
+    rule = "-" * 72
+    return "\n".join([
+        rule, f"Email {message.id} kept in the outbox (no mail server configured)",
+        f"From: {sender}", f"To: {message.to_address}", f"Subject: {message.subject}",
+        f"Content-Language: {message.locale}", f"X-Outbox-Kind: {message.kind}", "",
+        message.text_body.rstrip(), rule])
+
+
+def list_messages(session: Session, limit: int = 100) -> list[m.EmailMessage]:
+    """The newest messages of the outbox, sent or not (the development outbox page)."""
+    return list(session.scalars(select(m.EmailMessage).order_by(m.EmailMessage.id.desc()).limit(limit)))
 
 
 def deliver_pending(session: Session, settings: MailSettings) -> DeliveryReport:
     """Send every unsent message (retrying failed ones) over one SMTP connection."""
     if not settings.enabled:
-        kept = _log_kept(session)
+        kept = _log_kept(session, settings=settings)
         session.rollback()
         return DeliveryReport(sent=0, failed=0, pending=kept, enabled=False)
     ids = session.scalars(select(m.EmailMessage.id).where(m.EmailMessage.sent_at.is_(None))
