@@ -351,3 +351,4 @@ def test_article_url_and_step_html(app):
     template = app.jinja_env.from_string("{{ article_url(1, 'en') }} {{ step_html(1, 'en', 1) }}")
     with app.test_request_context("/en/"):
         assert template.render() == SEATS["en"] + " Sign in to the billing centre."
+
