@@ -177,3 +177,36 @@ def test_every_workflow_page_fits_a_phone(phone, live_server, demo, lang, walk):
         check_fits_the_phone(phone)
         if stop.next:
             stop.next(phone)
+
+
+def placeholder_fits(page, selector: str) -> bool:
+    """The field's placeholder is shown whole (its text is narrower than the field's content box)."""
+    return page.evaluate("""(sel) => {
+        const input = document.querySelector(sel);
+        const style = getComputedStyle(input);
+        const ctx = document.createElement('canvas').getContext('2d');
+        ctx.font = style.font;
+        const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        return ctx.measureText(input.placeholder).width <= room;
+    }""", selector)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_on_a_phone_the_search_placeholder_is_whole_and_the_contents_come_first(phone, live_server, lang):
+    phone.goto(f"{live_server.url}/{lang}/articles/1")
+    assert placeholder_fits(phone, "#site-search")
+    # "On this page" comes before the article's body, not after it.
+    toc = phone.locator("nav.toc-top")
+    assert toc.is_visible() and not phone.locator("nav.toc-aside").is_visible()
+    body_top = phone.locator(".article-body").bounding_box()["y"]
+    assert toc.bounding_box()["y"] < body_top
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_on_a_phone_a_workflow_heading_is_not_pushed_down_by_the_step_list(phone, live_server, demo, lang):
+    phone.goto(f"{live_server.url}/{lang}/wizard/seats/")
+    sign_in_as("billing@dupont.example", "demo-pass-fr")(phone)
+    header_bottom = phone.locator("header.site-header").bounding_box()
+    header_bottom = header_bottom["y"] + header_bottom["height"]
+    gap = phone.locator("main h1").bounding_box()["y"] - header_bottom
+    assert gap < 90, f"{gap:.0f} px between the header and the step's heading"
