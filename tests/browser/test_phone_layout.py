@@ -120,7 +120,17 @@ def check_fits_the_phone(page) -> None:
                           + Math.round(el.getBoundingClientRect().right) + 'px')""")
     assert width <= PHONE["width"], f"{page.url} is {width} px wide on a {PHONE['width']} px screen: {wide}"
     assert not wide, f"{page.url}: elements past the right edge: {wide}"
+    assert not spilling_out_of_cards(page), f"{page.url}: {spilling_out_of_cards(page)}"
     assert_accessible(page)
+
+
+def spilling_out_of_cards(page) -> list[str]:
+    """Elements whose right edge passes their card's (a value spilling out of the box)."""
+    return page.evaluate("""() => [...document.querySelectorAll('.card, .callout')].flatMap(card => {
+        const edge = card.getBoundingClientRect().right + 0.5;
+        return [...card.querySelectorAll('*')].filter(el => el.getBoundingClientRect().right > edge)
+            .slice(0, 3).map(el => el.tagName.toLowerCase() + ' ' + (el.textContent || '').trim().slice(0, 40));
+    })""")
 
 
 @pytest.fixture
@@ -210,3 +220,17 @@ def test_on_a_phone_a_workflow_heading_is_not_pushed_down_by_the_step_list(phone
     header_bottom = header_bottom["y"] + header_bottom["height"]
     gap = phone.locator("main h1").bounding_box()["y"] - header_bottom
     assert gap < 90, f"{gap:.0f} px between the header and the step's heading"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_on_a_wide_screen_the_product_cards_hold_their_values(chromium, live_server, demo, lang):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/{lang}/wizard/seats/")
+        sign_in_as("billing@dupont.example", "demo-pass-fr")(page)
+        assert "/wizard/seats/product" in page.url
+        assert page.locator(".card").count() >= 1
+        assert spilling_out_of_cards(page) == []
+    finally:
+        context.close()
