@@ -112,11 +112,12 @@ def day(value: date | None, fmt: str = "long") -> str:
 
 def account_timezone() -> str:
     """The signed-in contact's account time zone (Babel's timezone selector); UTC otherwise."""
-    contact = current_contact_or_none()
+    contact = _signed_in_contact()
     return getattr(contact, "timezone", None) or "UTC"
 
 
-def current_contact_or_none():
+def _signed_in_contact():
+    """The signed-in contact, or None (also outside a request: CLI, emails)."""
     try:
         from helpcenter.auth import current_contact
         return current_contact()
@@ -129,6 +130,7 @@ def zone_label(tz) -> str:
     city = formatting.zone_city(tz, _lang())
     if city is None:
         return "UTC"
+    # Translators: the time zone named by its city, e.g. "Paris time" / « heure de Paris ».
     return gettext("%(city)s time", city=city)
 
 
@@ -145,8 +147,10 @@ def moment(value: datetime | None, fmt: str = "medium", tz: str | None = None) -
     lang = _lang()
     clock = formatting.format_clock(value, zone, lang)
     if fmt == "short":
+        # Translators: a time of day and its zone, e.g. "5:14 pm Paris time" / « 17 h 14, heure de Paris ».
         return gettext("%(time)s %(zone)s", time=clock, zone=zone_label(zone))
     when = formatting.format_day(formatting.local_time(value, zone).date(), lang)
+    # Translators: e.g. "29 November 2026 at 4:44 am (Paris time)".
     return gettext("%(date)s at %(time)s (%(zone)s)", date=when, time=clock, zone=zone_label(zone))
 
 
