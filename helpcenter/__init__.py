@@ -27,11 +27,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     errors.init_app(app)
 
-    from helpcenter import account, auth, help, wizard
+    from helpcenter import account, auth, contact, help, wizard
     help.init_app(app)
     auth.init_app(app)
     wizard.init_app(app)
     account.init_app(app)
+    contact.init_app(app)
+
+    from helpcenter import dev
+    dev.init_app(app)  # development only: /dev/outbox
 
     from helpcenter import cli
     cli.init_app(app)

@@ -28,6 +28,28 @@ def seed_demo_command():
     click.echo("demo data loaded")
 
 
+@click.command("demo")
+@click.option("--yes", is_flag=True, help="Do not ask before emptying the database.")
+@with_appcontext
+def demo_command(yes):
+    """Empty the database and load the demo data afresh, placed relative to TODAY (development only)."""
+    from helpcenter.billing.demo import seed_demo
+    from helpcenter.db import get_session
+    from helpcenter.migrate import reset
+    if current_app.config["ENV"] != "development":
+        raise click.ClickException("`demo` empties the database: it runs only with HELPCENTER_ENV=development")
+    url = current_app.config["DATABASE_URL"]
+    if not yes:
+        click.confirm(f"Empty {current_app.extensions['db_engine'].url!r} and load the demo data?", abort=True)
+    current_app.extensions["db_engine"].dispose()
+    reset(url)
+    today = current_app.extensions["clock"].today()
+    session = get_session()
+    seed_demo(session, today)
+    session.commit()
+    click.echo(f"fresh demo database for today = {today.isoformat()}")
+
+
 @click.command("send-mail")
 @with_appcontext
 def send_mail_command():
@@ -75,5 +97,6 @@ def init_app(app) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(articles_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(demo_command)
     app.cli.add_command(send_mail_command)
     app.cli.add_command(prune_command)

@@ -142,6 +142,7 @@ class Rule:
 _SIGN_IN_IP = _setting("RATELIMIT_SIGN_IN")
 _SEARCH = _setting("RATELIMIT_SEARCH")
 _FEEDBACK = _setting("RATELIMIT_FEEDBACK")
+_CONTACT = _setting("RATELIMIT_CONTACT")
 
 # One table of every limit. Endpoints missing from the app (a part not built) are skipped;
 # tests/security/test_rate_limits.py asserts that each is present and really limits.
@@ -154,8 +155,10 @@ RATE_LIMITS = (
          deduct_when=sign_in_failed),
     Rule("help.search", "RATELIMIT_SEARCH", client_ip, ("GET", "HEAD")),
     Rule("help.feedback", "RATELIMIT_FEEDBACK", client_ip, ("POST",)),
+    Rule("contact.contact", "RATELIMIT_CONTACT", client_ip, ("POST",)),
 )
-_PROVIDERS = {"RATELIMIT_SIGN_IN": _SIGN_IN_IP, "RATELIMIT_SEARCH": _SEARCH, "RATELIMIT_FEEDBACK": _FEEDBACK}
+_PROVIDERS = {"RATELIMIT_SIGN_IN": _SIGN_IN_IP, "RATELIMIT_SEARCH": _SEARCH, "RATELIMIT_FEEDBACK": _FEEDBACK,
+              "RATELIMIT_CONTACT": _CONTACT}
 
 
 def apply_rate_limits(app) -> list[Rule]:

@@ -28,6 +28,7 @@ PRODUCTS = [
 ACCOUNTS = [
     {
         "name": "Atelier Dupont SARL", "country": "FR", "currency": "EUR", "locale": "fr",
+        "timezone": "Europe/Paris",
         "corporate": False, "balance": Decimal("0.00"),
         "contacts": [("billing@dupont.example", "Claire Dupont", "demo-pass-fr", "billing_contact"),
                      ("admin@dupont.example", "Marc Lefèvre", "demo-pass-admin", "admin")],
@@ -40,6 +41,7 @@ ACCOUNTS = [
     },
     {
         "name": "Northwind Traders Inc.", "country": "US", "currency": "USD", "locale": "en",
+        "timezone": "America/New_York",
         "corporate": False, "balance": Decimal("25.00"),
         "contacts": [("billing@northwind.example", "Nancy Davolio", "demo-pass-en", "billing_contact")],
         "card": ("Mastercard", "4444", 8, 2029, "tok_sbx_ok_demo_northwind"),
@@ -54,6 +56,7 @@ ACCOUNTS = [
     },
     {
         "name": "Globex Corporation", "country": "US", "currency": "USD", "locale": "en",
+        "timezone": "America/Chicago",
         "corporate": True, "balance": Decimal("0.00"),
         "advisor": ("Jordan Lee", "jordan.lee@vendor.example", "+1 555 0100"),
         "contacts": [("billing@globex.example", "Pat Morgan", "demo-pass-corp", "billing_contact")],
@@ -100,14 +103,18 @@ def _seed_account(session: Session, spec: dict, products: dict, today: date, now
     if account is None:
         advisor = spec.get("advisor") or (None, None, None)
         account = m.Account(name=spec["name"], country=spec["country"], currency=spec["currency"],
-                            locale=spec["locale"], corporate=spec["corporate"], advisor_name=advisor[0],
-                            advisor_email=advisor[1], advisor_phone=advisor[2], vat_number=None,
+                            locale=spec["locale"], timezone=spec["timezone"], corporate=spec["corporate"],
+                            advisor_name=advisor[0], advisor_email=advisor[1], advisor_phone=advisor[2],
+                            vat_number=None,
                             balance=spec["balance"])
         session.add(account)
         session.flush()
         if spec["balance"]:
             session.add(m.LedgerEntry(account_id=account.id, kind="opening", amount=spec["balance"],
                                       currency=spec["currency"], balance_after=spec["balance"], created_at=now))
+    elif account.timezone == "UTC":
+        # A demo database made before accounts had a time zone: the migration left the default.
+        account.timezone = spec["timezone"]
     for email, name, password, role in spec["contacts"]:
         if session.scalar(select(m.Contact.id).where(m.Contact.email == email)) is None:
             session.add(m.Contact(account_id=account.id, email=email, name=name,

@@ -26,6 +26,8 @@ class Account(Base):
     country: Mapped[str] = mapped_column(String(2))
     currency: Mapped[str] = mapped_column(String(3))
     locale: Mapped[str] = mapped_column(String(10), default="en")
+    # IANA zone (Europe/Paris): the account's times of day (orders, quote expiry) are shown in it.
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     corporate: Mapped[bool] = mapped_column(Boolean, default=False)
     advisor_name: Mapped[str | None] = mapped_column(String(200))
     advisor_email: Mapped[str | None] = mapped_column(String(254))

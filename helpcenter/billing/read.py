@@ -42,6 +42,7 @@ class Contact:
     corporate: bool
     advisor: Advisor | None
     locale: str
+    timezone: str = "UTC"  # IANA name: times of day are shown in it
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Account:
     payment_method: PaymentMethod | None
     in_eu: bool
     vat_number_offered: bool
+    timezone: str = "UTC"  # IANA name: times of day are shown in it
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ def _contact_read(contact: m.Contact, account: m.Account) -> read.Contact:
         contact_id=contact.id, account_id=account.id, email=contact.email, name=contact.name,
         role=contact.role, is_billing_contact=contact.role == "billing_contact",
         account_name=account.name, corporate=account.corporate, advisor=_advisor(account),
-        locale=account.locale)
+        locale=account.locale, timezone=account.timezone)
 
 
 def _subscription_read(sub: m.Subscription, product: m.Product, assigned: int) -> read.Subscription:
@@ -239,7 +239,8 @@ def get_account(session: Session, account_id) -> read.Account:
         id=account.id, name=account.name, country=account.country, currency=account.currency,
         locale=account.locale, corporate=account.corporate, advisor=_advisor(account),
         vat_number=account.vat_number, balance=_money(account.balance, account.currency),
-        payment_method=_payment_method(pm), in_eu=eu, vat_number_offered=eu)
+        payment_method=_payment_method(pm), in_eu=eu, vat_number_offered=eu,
+        timezone=account.timezone)
 
 
 def _subscriptions_query(account_id: int):

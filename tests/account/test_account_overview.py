@@ -13,11 +13,13 @@ TODAY = date(2026, 11, 26)
 
 
 def money(amount, currency, lang):
-    return format_currency(Decimal(amount), currency, locale=lang)
+    """Babel's format in the page's language, with the minus sign (U+2212) of issue 12."""
+    return format_currency(Decimal(amount), currency, locale=lang).replace("-", "\u2212")
 
 
 def day(value, lang):
-    return format_date(value, "long", locale=lang)
+    """British English dates (26 November 2026), French ones in French."""
+    return format_date(value, "long", locale={"en": "en_GB", "fr": "fr"}[lang])
 
 
 def test_the_account_page_needs_a_signed_in_contact(client, demo):

@@ -84,3 +84,12 @@ def test_the_seat_article_is_on_the_french_home_page(client, real_store):
     link = page.select_one(f".topics a[href=\"/fr/articles/1-{seat.slug}\"]")
     assert link is not None and link.get_text(strip=True) == seat.title
     assert re.search("poste", seat.title, re.I)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_seat_article_sidebar_does_not_link_to_itself(client, lang):
+    own = BeautifulSoup(client.get(f"/{lang}/articles/1", follow_redirects=True).get_data(as_text=True), "html.parser")
+    assert own.select_one(".seat-workflow a[href*='/wizard/seats/']") is not None
+    assert own.select(".seat-workflow a[href*='/articles/1']") == []
+    other = BeautifulSoup(client.get(f"/{lang}/articles/2", follow_redirects=True).get_data(as_text=True), "html.parser")
+    assert other.select(".seat-workflow a[href*='/articles/1']") != []

@@ -51,7 +51,8 @@ def test_limits_are_wired_to_the_spec_endpoints(limited_config):
     app = create_app(limited_config)
     wired = {(rule.endpoint, rule.setting) for rule in app.extensions["rate_limit_rules"]}
     assert wired == {("auth.sign_in", "RATELIMIT_SIGN_IN"), ("wizard.sign_in", "RATELIMIT_SIGN_IN"),
-                     ("help.search", "RATELIMIT_SEARCH"), ("help.feedback", "RATELIMIT_FEEDBACK")}
+                     ("help.search", "RATELIMIT_SEARCH"), ("help.feedback", "RATELIMIT_FEEDBACK"),
+                     ("contact.contact", "RATELIMIT_CONTACT")}
 
 
 def test_limits_are_not_stacked_when_apps_are_built_again(limited_config):

@@ -144,7 +144,7 @@ def test_refusal_in_french(visitor):
     r = visitor.add_to_cart(page, 2)
     soup = visitor.soup(r)
     assert soup.title.get_text().startswith("Erreur\u00a0:")
-    assert ("3 postes sont attribués à des utilisateurs. Retirez d'abord 1 poste, ou choisissez au moins 3 postes."
+    assert ("3 postes sont attribués à des utilisateurs. Désattribuez d’abord 1 poste, ou choisissez au moins 3 postes."
             in visitor.text(r))
     assert soup.select_one('#quantity-error a[href*="/fr/account/seats/"]') is not None
 

@@ -29,7 +29,7 @@ def test_english_review_shows_the_balance_applied(visitor):
     for figure in ["$1,393.97", "$2,304.00", "$910.03", "$25.00", "$885.03", "$192.00 per seat per year",
                    "10 organizers", "12 organizers"]:
         assert figure in text, figure
-    assert "November 26, 2026 to November 26, 2027" in text
+    assert "26 November 2026 to 26 November 2027" in text
     assert "VAT (0%)" in text
 
 
