@@ -13,6 +13,10 @@ from helpcenter.billing import models, outbox
 from helpcenter.contact.models import SupportRequest
 from tests.conftest import csrf_token_from
 
+# What production insists on (helpcenter/config.py): a random secret, the real hash profile, a base URL.
+PRODUCTION = {"ENV": "production", "SECRET_KEY": "Vq3xY8p_Lr2mZ0tK9wHs4bNc7dJf1gAe6uQiXoTy5vRk",
+              "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY", "BASE_URL": "https://help.example.com"}
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -49,10 +53,10 @@ def test_the_development_outbox_page_lists_the_emails(client):
 
 
 def test_the_outbox_page_does_not_exist_in_production(app_config):
-    app_config.update(ENV="production", SECRET_KEY="a-long-production-secret-0123456789")
+    app_config.update(PRODUCTION)
     app = create_app(app_config)
     try:
-        assert app.test_client().get("/dev/outbox").status_code == 404
+        assert app.test_client().get("/dev/outbox", base_url="https://help.example.com").status_code == 404
     finally:
         app.extensions["db_engine"].dispose()
 
@@ -79,7 +83,7 @@ def test_flask_demo_gives_a_fresh_demo_database_for_today(app, runner, demo, db_
 
 
 def test_flask_demo_refuses_to_run_in_production(app_config):
-    app_config.update(ENV="production", SECRET_KEY="a-long-production-secret-0123456789")
+    app_config.update(PRODUCTION)
     app = create_app(app_config)
     try:
         result = app.test_cli_runner().invoke(args=["demo", "--yes"])
