@@ -21,6 +21,7 @@ sign-in page say why the visitor has to sign in again.
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, LoginManager, current_user, login_user, logout_user
 from flask_login import login_required as _flask_login_required
@@ -88,7 +89,11 @@ def _load_user(user_id: str):
 @login_manager.unauthorized_handler
 def _send_to_sign_in():
     """Send a signed-out visitor to the sign-in page, coming back here afterwards."""
-    if g.get("session_expired"):
+    if g.get("session_expired") == "lifetime":
+        hours = round(current_app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds() / 3600)
+        flash(_("You were signed out: a session lasts at most %(hours)s hours after signing in. "
+                "Sign in again to continue where you were.", hours=hours), "warning")
+    elif g.get("session_expired"):
         flash(str(EXPIRED_NOTICE), "warning")
     # After a POST the visitor resumes on the page that held the form.
     target = request.full_path.rstrip("?") if request.method == "GET" else request.path
@@ -182,12 +187,18 @@ def _end_expired_session() -> None:
     now = _now()
     seen, signed_in = session.get(SEEN_AT), session.get(SIGNED_IN_AT)
     config = current_app.config
-    if (not isinstance(seen, (int, float)) or not isinstance(signed_in, (int, float))
-            or now - seen > config["PERMANENT_SESSION_LIFETIME"].total_seconds()
-            or now - signed_in > config["SESSION_ABSOLUTE_LIFETIME"].total_seconds()):
+    if not isinstance(seen, (int, float)) or not isinstance(signed_in, (int, float)):
+        expired = "idle"  # a session from before these keys existed
+    elif now - signed_in > config["SESSION_ABSOLUTE_LIFETIME"].total_seconds():
+        expired = "lifetime"
+    elif now - seen > config["PERMANENT_SESSION_LIFETIME"].total_seconds():
+        expired = "idle"
+    else:
+        expired = None
+    if expired:
         logout_user()
         _forget_session()
-        g.session_expired = True
+        g.session_expired = expired  # the sign-in page says why
         return
     session[SEEN_AT] = now
 

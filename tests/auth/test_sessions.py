@@ -62,8 +62,9 @@ def test_activity_cannot_keep_a_session_beyond_twelve_hours(app, client, demo, a
     app_clock.advance(timedelta(minutes=25))  # 12 h 01 min after sign-in
     response = client.get(f"/{lang}/account/")
     assert response.status_code == 302 and response.location.startswith(f"/{lang}/sign-in")
-    assert translate(lang, "You were signed out after a period without activity. "
-                           "Sign in again to continue where you were.") in text_of(client.get(response.location))
+    notice = translate(lang, "You were signed out: a session lasts at most %(hours)s hours after signing in. "
+                             "Sign in again to continue where you were.", hours=12)
+    assert notice in text_of(client.get(response.location))
 
 
 def test_a_session_without_its_sign_in_time_is_signed_out(client, demo, auth):

@@ -55,7 +55,6 @@ def limited_config(app_config):
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_SIGN_IN": "5 per minute",
-        "RATELIMIT_SIGN_IN_EMAIL": "3 per minute",
         "RATELIMIT_SEARCH": "6 per minute",
         "RATELIMIT_FEEDBACK": "4 per minute",
     })

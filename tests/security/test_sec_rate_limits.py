@@ -1,6 +1,7 @@
-"""Rate limits (helpcenter/security.py RATE_LIMITS) really limit: sign-in per address and per
-email, search, feedback, the workflow's sign-in step; a 429 is the translated error page; the
-counters live in the configured store (memory, or Redis shared between instances)."""
+"""Rate limits (helpcenter/security.py RATE_LIMITS) really limit: failed sign-ins per address
+(one budget for both sign-in forms; successes not counted, a stranger cannot lock the owner
+out), search, feedback; a 429 is the translated error page; the counters live in the
+configured store (memory, or Redis shared between instances)."""
 import json
 import os
 import re
