@@ -23,10 +23,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
 
-    from helpcenter import account, auth, help, wizard
+    from helpcenter import account, auth, help, workflows
     help.init_app(app)
     auth.init_app(app)
-    wizard.init_app(app)
+    workflows.init_app(app)
     account.init_app(app)
 
     from helpcenter import cli

@@ -165,14 +165,32 @@ def orders_of(app, db_session):
     return orders
 
 
+SEAT_VALUES = ("subscription_id", "quantity", "quote_id", "checked_out", "reviewed_quote_id", "paid_quote_id",
+               "payment_error", "order_id")
+
+
+class SeatRun:
+    """A seat workflow run as the tests read it: its id, revision and the values in its data."""
+
+    def __init__(self, run):
+        self.id, self.revision, self.reference = run.id, run.revision, run.reference
+        data = run.data or {}
+        for name in SEAT_VALUES:
+            setattr(self, name, data.get(name))
+        self.checked_out = bool(data.get("checked_out"))
+        prefill = data.get("prefill") or {}
+        self.prefill_product, self.prefill_quantity = prefill.get("product"), prefill.get("quantity")
+
+
 @pytest.fixture
 def runs(db_session):
-    """Every WizardRun row, fresh from the database."""
+    """Every seat workflow run, fresh from the database."""
     from sqlalchemy import select
 
-    from helpcenter.wizard.models import WizardRun
+    from helpcenter.workflow.models import WorkflowRun
 
     def all_runs():
         db_session.expire_all()
-        return db_session.scalars(select(WizardRun)).all()
+        return [SeatRun(run) for run in db_session.scalars(select(WorkflowRun).where(WorkflowRun.workflow == "seats")
+                                                           .order_by(WorkflowRun.created_at))]
     return all_runs
