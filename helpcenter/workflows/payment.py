@@ -3,8 +3,8 @@ confirm, done; nothing is bought.
 
 The new card is checked with the gateway at its step (a zero-amount verification) and only
 its token is kept on the run; it becomes the card on file, and the VAT number is recorded,
-when the customer confirms. The run's values: card (token, brand, last4, expiry) or
-card_kept, vat_number ("" clears it) and vat_done, saved.
+when the customer confirms. The run's values: card (token, brand, last4, expiry; None
+to keep the card on file) and card_done, vat_number ("" clears it) and vat_done, saved.
 """
 from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -64,7 +64,7 @@ def _account(progress):
 
 
 def _card_done(p) -> bool:
-    return bool(p.get("card")) or bool(p.get("card_kept"))
+    return bool(p.get("card_done"))
 
 
 def _vat_applies(p) -> bool:
@@ -103,7 +103,7 @@ def card(ctx):
             return ctx.stale()
         ctx.start_run()
         if request.form.get("action") == "keep" and account.payment_method is not None:
-            if not ctx.save(card=None, card_kept=True):
+            if not ctx.save(card=None, card_done=True):
                 return ctx.stale()
             return ctx.redirect()
         try:
@@ -117,7 +117,7 @@ def card(ctx):
             return _card_page(ctx, account, form, 422)
         saved = {"token": token.token, "brand": token.brand, "last4": token.last4,
                  "exp_month": token.exp_month, "exp_year": token.exp_year}
-        if not ctx.save(card=saved, card_kept=False):
+        if not ctx.save(card=saved, card_done=True):
             return ctx.stale()
         return ctx.redirect()
     return _card_page(ctx, account, form, 200)
