@@ -21,6 +21,8 @@ DEFAULTS = {
     "RATELIMIT_SIGN_IN_EMAIL": "10 per 15 minutes",  # sign-in POSTs per submitted email address
     "RATELIMIT_SEARCH": "60 per minute",  # searches per client IP
     "RATELIMIT_FEEDBACK": "10 per minute;100 per day",  # article feedback POSTs per client IP
+    "RATELIMIT_NEW_CARD": "5 per 10 minutes;20 per day",  # new-card submits per client IP (card testing)
+    "RATELIMIT_NEW_CARD_ACCOUNT": "10 per hour;30 per day",  # new-card submits per signed-in account
     "RATELIMIT_KEY_PREFIX": "helpcenter",
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,  # shared store unreachable: keep limiting per process
     "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},

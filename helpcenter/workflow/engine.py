@@ -55,6 +55,7 @@ class Step:
     public: bool = False                # shown to a signed-out visitor (sign-in)
     refusal: str | None = None          # a refusal page for this billing code: when it applies, the walk ends here
     article_step: int | None = None     # the #step-N of the workflow's article shown beside it
+    too_many: object = None             # lazy: said when a rate limit refuses this step's POST
     methods: tuple = ("GET", "POST")
 
     @property

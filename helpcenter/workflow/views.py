@@ -382,6 +382,16 @@ def _csrf_failed(workflow: Workflow):
     return handler
 
 
+def _too_many(workflow: Workflow):
+    def handler(_error):
+        """A rate limit refused the POST: the site's 429 page, with the step's own explanation."""
+        from helpcenter.errors import MESSAGES, render_error
+        title, message = MESSAGES[429]
+        step = next((s for s in workflow.steps if request.endpoint == f"{workflow.blueprint}.{s.endpoint}"), None)
+        return render_error(429, title, step.too_many if step is not None and step.too_many else message)
+    return handler
+
+
 def _workflow_error(handler):
     def handle(error):
         get_session().rollback()
@@ -406,6 +416,7 @@ def make_blueprint(workflow: Workflow):
         bp.add_url_rule(f"/{step.name}", step.endpoint, _step_view(workflow, step), methods=list(step.methods))
     bp.after_request(_no_store)
     bp.register_error_handler(CSRFError, _csrf_failed(workflow))
+    bp.register_error_handler(429, _too_many(workflow))
     bp.register_error_handler(billing_errors.NotAllowed, _refused)
     bp.register_error_handler(billing_errors.NotFound, _not_found)
     for error_type, handler in workflow.error_handlers.items():

@@ -1,5 +1,6 @@
 """Steps every billing workflow shares: signing in, and the two refusal pages."""
 from flask import flash, g, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from helpcenter import articles
 from helpcenter.auth import authenticate_form, sign_in_contact
@@ -8,6 +9,9 @@ from helpcenter.billing import service as billing
 from helpcenter.workflow import Progress, Step
 from helpcenter.workflow.models import WorkflowRun
 from helpcenter.workflow.views import EXPIRED_SESSION_NOTICE, RUN_ID_MAX
+
+# Shown when the new-card limits (security.RATE_LIMITS) refuse a card step's POST.
+TOO_MANY_CARDS = _l("Too many new cards were tried on this account or from this connection. For your security, wait a while before you try another card; the card on file can still be used.")
 
 
 def _signed_in(progress) -> bool:

@@ -20,7 +20,7 @@ from helpcenter.db import get_session
 from helpcenter.messages import billing_error_message, card_error_messages
 from helpcenter.workflow import Step, Workflow
 from helpcenter.workflow.forms import StepForm, strip
-from helpcenter.workflows.common import corporate_step, not_billing_contact_step, sign_in_step
+from helpcenter.workflows.common import TOO_MANY_CARDS, corporate_step, not_billing_contact_step, sign_in_step
 
 ALREADY_SAVED = _l("These payment details have already been saved. To change them again, start again from your account page.")
 
@@ -187,7 +187,7 @@ CORPORATE = corporate_step(
     _l("Your payment details are managed on the corporate billing portal"),
     _l("To change the payment method, the address or the phone number, sign in to the corporate billing portal or ask your advisor."))
 NOT_BILLING_CONTACT = not_billing_contact_step(_l("Only billing contacts can change payment details"))
-CARD = Step("card", _l("Enter the new card"), card, done=_card_done, article_step=2)
+CARD = Step("card", _l("Enter the new card"), card, done=_card_done, article_step=2, too_many=TOO_MANY_CARDS)
 VAT = Step("vat", _l("Enter your VAT number"), vat, applies=_vat_applies, done=_vat_done, article_step=3)
 CONFIRM = Step("confirm", _l("Check and save"), confirm, done=_saved, article_step=4)
 DONE = Step("done", _l("Payment details saved"), done, numbered=False, methods=("GET",))

@@ -25,7 +25,7 @@ from helpcenter.db import get_session
 from helpcenter.messages import billing_error_message, card_error_messages, stale_quote_message
 from helpcenter.workflow import Step, Workflow
 from helpcenter.workflow.forms import StepForm, strip
-from helpcenter.workflows.common import corporate_step, not_billing_contact_step, sign_in_step
+from helpcenter.workflows.common import TOO_MANY_CARDS, corporate_step, not_billing_contact_step, sign_in_step
 
 PRODUCT_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 MAX_SEATS_TEXT = 12          # longer than any valid count; the backend says what is wrong
@@ -35,6 +35,7 @@ PREFILL_PRODUCT_IGNORED = _l("The product in the link you followed is not valid,
 ORDER_ALREADY_PLACED = _l("This order has already been placed. To change your seats again, start a new change.")
 STEPS_TO_REDO = _l("Something changed since you saw this page. Check this step again before you place the order.")
 VAT_NEW_FIGURES = _l("Your VAT number changes the figures of your order. Check the new totals below before you place the order.")
+
 
 # A new quote (edit, VAT number, stale) asks for review and payment again.
 NEW_CART = {"checked_out": False, "reviewed_quote_id": None, "paid_quote_id": None, "payment_error": None,
@@ -454,7 +455,7 @@ PRODUCT = Step("product", _l("Choose the product"), product, done=_product_chose
 SEATS = Step("seats", _l("Choose the number of seats"), seats, done=_checked_out, article_step=3)
 REVIEW = Step("review", _l("Review your order"), review, done=_reviewed, article_step=4)
 PAYMENT = Step("payment", _l("Payment and VAT number"), payment, applies=_payment_applies, done=_paid,
-               article_step=5)
+               article_step=5, too_many=TOO_MANY_CARDS)
 CONFIRM = Step("confirm", _l("Place your order"), confirm, done=_ordered, article_step=6)
 DONE = Step("done", _l("Order placed"), done, numbered=False, methods=("GET",))
 

@@ -130,6 +130,22 @@ class Visitor:
     def place_order(self, page, follow=True):
         return self.submit(page, button=r"place order|passer la commande", has=("quote",), follow=follow)
 
+    # The payment-details workflow ------------------------------------------------
+
+    GOOD_CARD = {"card_number": "5555 5555 5555 4444", "exp_month": "11", "exp_year": "2031", "cvc": "123",
+                 "cardholder": "Claire Dupont"}
+
+    def start_payment(self, account="dupont"):
+        email, password = ACCOUNTS[account]
+        page = self.get(f"/{self.lang}/wizard/payment/")
+        assert step_of(page) == "sign-in", page.request.path
+        return self.submit(page, {"email": email, "password": password})
+
+    def enter_card(self, page, card=None):
+        assert step_of(page) == "card", page.request.path
+        card = card or self.GOOD_CARD
+        return self.submit(page, card, has=tuple(card))
+
 
 @pytest.fixture
 def visitor(client, demo):
