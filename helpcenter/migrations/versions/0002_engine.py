@@ -73,8 +73,8 @@ def upgrade() -> None:
 
     bind = op.get_bind()
     old = sa.table('wizard_run', *[sa.column(c) for c in (
-        'id', 'contact_id', *SEAT_KEYS, 'prefill_product', 'prefill_quantity', 'revision', 'created_at',
-        'updated_at')])
+        'id', 'contact_id', *SEAT_KEYS, 'prefill_product', 'prefill_quantity', 'revision')],
+        sa.column('created_at', sa.DateTime(timezone=True)), sa.column('updated_at', sa.DateTime(timezone=True)))
     taken: set = set()
     rows = []
     for row in bind.execute(sa.select(old)).mappings():
@@ -121,10 +121,9 @@ def downgrade() -> None:
     with op.batch_alter_table('wizard_run', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_wizard_run_contact_id'), ['contact_id'], unique=False)
     bind = op.get_bind()
-    new = sa.table('workflow_runs', *[sa.column(c) for c in (
-        'id', 'workflow', 'contact_id', 'data', 'revision', 'created_at', 'updated_at')],
-    )
-    new.c.data.type = sa.JSON()
+    new = sa.table('workflow_runs', *[sa.column(c) for c in ('id', 'workflow', 'contact_id', 'revision')],
+                   sa.column('data', sa.JSON()), sa.column('created_at', sa.DateTime(timezone=True)),
+                   sa.column('updated_at', sa.DateTime(timezone=True)))
     rows = []
     for row in bind.execute(sa.select(new).where(new.c.workflow == 'seats')).mappings():
         data = row["data"] or {}
