@@ -23,7 +23,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
 
-    from helpcenter import account, auth, help, workflows
+    from helpcenter import account, articles, auth, help, workflows
+    articles.init_app(app)
     help.init_app(app)
     auth.init_app(app)
     workflows.init_app(app)

@@ -209,6 +209,18 @@ def form_errors(form) -> list[tuple[str, str]]:
             if field.type != "CSRFTokenField" for message in field.errors]
 
 
+def _resumable_run(workflow: Workflow, contact, prefill: dict) -> WorkflowRun | None:
+    """The start URL takes the contact back to their latest unfinished run of this workflow
+    (a shared link with suggestions only to an untouched run with the same ones)."""
+    query = (select(WorkflowRun).where(WorkflowRun.contact_id == contact.contact_id,
+                                       WorkflowRun.workflow == workflow.name, WorkflowRun.finished_at.is_(None))
+             .order_by(WorkflowRun.updated_at.desc(), WorkflowRun.created_at.desc()))
+    for run in get_session().scalars(query.limit(MAX_OPEN_RUNS)):
+        if not prefill or (run.data or {}) == {"prefill": prefill}:
+            return run
+    return None
+
+
 def _open_run(workflow: Workflow, contact, prefill: dict) -> WorkflowRun:
     """Reuse the contact's latest unfinished run of this workflow that nothing was entered in
     yet (a second sign-in, a reload of the first page); else a new run, dropping the oldest
@@ -315,6 +327,8 @@ def _start_view(workflow: Workflow):
             flash(str(notice), "warning")
         contact = current_contact()
         run = _load_run(workflow, contact) if contact is not None else None
+        if run is None and contact is not None:
+            run = _resumable_run(workflow, contact, prefill)
         progress = Progress(contact=contact, run=run, loaders=workflow.loaders)
         ctx = StepContext(workflow, workflow.steps[0], progress, {} if run else prefill)
         return ctx.redirect()

@@ -168,3 +168,19 @@ def test_new_card_attempts_are_limited_per_account_across_addresses(card_limits,
         for _ in range(2):
             statuses.append(visitor.enter_card(card, bad).status_code)
     assert statuses == [422] * 5 + [429]  # the 6th card of the account, from a third address
+
+
+def test_the_start_url_takes_the_contact_back_to_the_unfinished_run(visitor):
+    seats = visitor.add_to_cart(visitor.choose_product(visitor.sign_in()), 7)
+    r = visitor.client.get("/en/wizard/seats/")
+    assert r.status_code == 303 and r.location.endswith(f"/en/wizard/seats/seats?run={visitor.run(seats)}")
+    # A shared link with suggestions does not take over a run that has progress.
+    r = visitor.client.get("/en/wizard/seats/?product=gotoassist-rs5")
+    assert r.location == "/en/wizard/seats/product?product=gotoassist-rs5"
+
+
+def test_the_start_url_never_resumes_a_finished_run(visitor):
+    done = visitor.place_order(visitor.to_confirm("dupont", 8))
+    r = visitor.client.get("/en/wizard/seats/")
+    assert r.status_code == 303 and r.location == "/en/wizard/seats/product"
+    assert visitor.run(done) is not None
