@@ -27,10 +27,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     errors.init_app(app)
 
-    from helpcenter import account, auth, contact, help, wizard
+    from helpcenter import account, articles, auth, contact, help, workflows
+    articles.init_app(app)
     help.init_app(app)
     auth.init_app(app)
-    wizard.init_app(app)
+    workflows.init_app(app)
     account.init_app(app)
     contact.init_app(app)
 

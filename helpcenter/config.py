@@ -27,6 +27,8 @@ DEFAULTS = {
     "RATELIMIT_SEARCH": "60 per minute",  # searches per client IP
     "RATELIMIT_FEEDBACK": "10 per minute;100 per day",  # article feedback POSTs per client IP
     "RATELIMIT_CONTACT": "5 per minute;20 per day",  # support requests (/<lang>/contact POSTs) per client IP
+    "RATELIMIT_NEW_CARD": "5 per 10 minutes;20 per day",  # new-card submits per client IP (card testing)
+    "RATELIMIT_NEW_CARD_ACCOUNT": "10 per hour;30 per day",  # new-card submits per signed-in account
     "RATELIMIT_KEY_PREFIX": "helpcenter",
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,  # shared store unreachable: keep limiting per process
     "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},

@@ -69,6 +69,16 @@ NOTES = {
 }
 
 
+FIGURES_CHANGED = _l("The figures changed since your review (for example your account balance, VAT number or payment method was updated). Review the new figures before you place the order.")
+
+
+def stale_quote_message(error) -> str:
+    """Why a quote went stale: the subscription itself changed, or only the figures around it."""
+    if (getattr(error, "params", {}) or {}).get("subscription_changed", True):
+        return billing_error_message(error)
+    return str(FIGURES_CHANGED)
+
+
 def billing_error_message(error) -> str:
     """One sentence for a billing refusal, with its figures."""
     code, params = error.code, getattr(error, "params", {}) or {}

@@ -6,17 +6,17 @@ it is kept and why; SECURITY.md and the README show the same table. Orders, the 
 events, contacts and accounts are never pruned. A quote that an order references is never
 deleted (nor one a kept workflow run still points at).
 
-The workflow's runs live in RUN_TABLE; when the runs move to another table, change
-RUN_TABLE and RUN_QUOTE_COLUMNS and nothing else.
+The workflow engine keeps a run's values in its JSON `data` column (helpcenter/workflow/
+models.py): the quote ids a run shows are the RUN_QUOTE_KEYS of that document.
 """
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, and_, delete, exists, func, select
+from sqlalchemy import String, Table, and_, cast, delete, exists, func, select
 from sqlalchemy.orm import Session
 
-RUN_TABLE = "wizard_run"
-RUN_QUOTE_COLUMNS = ("quote_id", "reviewed_quote_id", "paid_quote_id")
+RUN_TABLE = "workflow_runs"
+RUN_QUOTE_KEYS = ("quote_id", "reviewed_quote_id", "paid_quote_id")
 
 
 @dataclass(frozen=True)
@@ -26,15 +26,19 @@ class Retention:
     keep: timedelta
     why: str
     only_when_set: bool = False  # rows whose age column is NULL are kept (an email not sent yet)
-    protected_by: tuple[tuple[str, str], ...] = field(default=())  # (table, column) that may reference a row's id
+    # (table, column) that may reference a row's id; (table, column, key) when the id sits
+    # under `key` in a JSON column.
+    protected_by: tuple[tuple[str, ...], ...] = field(default=())
 
 
 RETENTION = (
     Retention(RUN_TABLE, "updated_at", timedelta(days=90),
-              "workflow trails: support agents look a run up by its reference when a customer calls"),
+              "workflow runs: support agents look a run up by its reference when a customer calls"),
+    Retention("workflow_events", "at", timedelta(days=90),
+              "workflow trails and the insights page (which looks 30 days back by default)"),
     Retention("quotes", "expires_at", timedelta(days=90),
               "a quote is dead 30 minutes after it is made; kept as long as the runs that show it",
-              protected_by=(("orders", "quote_id"),) + tuple((RUN_TABLE, c) for c in RUN_QUOTE_COLUMNS)),
+              protected_by=(("orders", "quote_id"),) + tuple((RUN_TABLE, "data", key) for key in RUN_QUOTE_KEYS)),
     Retention("sign_in_failures", "at", timedelta(days=7),
               "the throttles look 15 minutes back; a week is enough to investigate an attack"),
     Retention("search_misses", "last_seen", timedelta(days=180),
@@ -64,9 +68,14 @@ def _condition(rule: Retention, tables: dict[str, Table], now: datetime):
     clauses = [column < now - rule.keep]
     if rule.only_when_set:
         clauses.append(column.is_not(None))
-    for other_name, other_column in rule.protected_by:
+    for other_name, other_column, *json_key in rule.protected_by:
         other = tables[other_name]
-        clauses.append(~exists().where(other.c[other_column] == table.c.id))
+        reference = other.c[other_column]
+        if json_key:  # JSON_EXTRACT on SQLite, ->> on PostgreSQL
+            reference = reference[json_key[0]].as_string()
+            clauses.append(~exists().where(reference == cast(table.c.id, String)))
+        else:
+            clauses.append(~exists().where(reference == table.c.id))
     return and_(*clauses)
 
 
@@ -75,7 +84,7 @@ def check_registry() -> None:
     tables = _tables()
     for rule in RETENTION:
         names = [(rule.table, rule.age_column), (rule.table, "id"), *rule.protected_by]
-        for table_name, column_name in names:
+        for table_name, column_name, *_json_key in names:
             if table_name not in tables or column_name not in tables[table_name].c:
                 raise LookupError(f"retention registry: no column {table_name}.{column_name} "
                                   f"(update helpcenter/retention.py)")

@@ -116,6 +116,18 @@ def client_ip() -> str:
     return "ip:" + (get_remote_address() or "unknown")
 
 
+def signed_in_account() -> str:
+    """The signed-in contact's account (new cards are limited per account as well as per address)."""
+    from helpcenter.auth import current_contact
+    contact = current_contact()
+    return f"account:{contact.account_id}" if contact is not None else client_ip()
+
+
+def not_a_new_card() -> bool:
+    """Only submits that send a new card count towards the card limits (not "keep the card on file")."""
+    return request.form.get("payment_method") == "saved" or request.form.get("action") == "keep"
+
+
 def _setting(name: str) -> Callable[[], str]:
     def provider() -> str:
         return current_app.config[name]
@@ -143,6 +155,8 @@ _SIGN_IN_IP = _setting("RATELIMIT_SIGN_IN")
 _SEARCH = _setting("RATELIMIT_SEARCH")
 _FEEDBACK = _setting("RATELIMIT_FEEDBACK")
 _CONTACT = _setting("RATELIMIT_CONTACT")
+_NEW_CARD = _setting("RATELIMIT_NEW_CARD")
+_NEW_CARD_ACCOUNT = _setting("RATELIMIT_NEW_CARD_ACCOUNT")
 
 # One table of every limit. Endpoints missing from the app (a part not built) are skipped;
 # tests/security/test_rate_limits.py asserts that each is present and really limits.
@@ -153,12 +167,20 @@ RATE_LIMITS = (
     Rule("auth.sign_in", "RATELIMIT_SIGN_IN", client_ip, ("POST",), shared="sign-in", deduct_when=sign_in_failed),
     Rule("wizard.sign_in", "RATELIMIT_SIGN_IN", client_ip, ("POST",), shared="sign-in",
          deduct_when=sign_in_failed),
+    Rule("payment_wizard.sign_in", "RATELIMIT_SIGN_IN", client_ip, ("POST",), shared="sign-in",
+         deduct_when=sign_in_failed),
+    # Card testing: new cards at the seat payment step and the payment-details card step.
+    Rule("wizard.payment", "RATELIMIT_NEW_CARD", client_ip, ("POST",), not_a_new_card),
+    Rule("wizard.payment", "RATELIMIT_NEW_CARD_ACCOUNT", signed_in_account, ("POST",), not_a_new_card),
+    Rule("payment_wizard.card", "RATELIMIT_NEW_CARD", client_ip, ("POST",), not_a_new_card),
+    Rule("payment_wizard.card", "RATELIMIT_NEW_CARD_ACCOUNT", signed_in_account, ("POST",), not_a_new_card),
     Rule("help.search", "RATELIMIT_SEARCH", client_ip, ("GET", "HEAD")),
     Rule("help.feedback", "RATELIMIT_FEEDBACK", client_ip, ("POST",)),
     Rule("contact.contact", "RATELIMIT_CONTACT", client_ip, ("POST",)),
 )
 _PROVIDERS = {"RATELIMIT_SIGN_IN": _SIGN_IN_IP, "RATELIMIT_SEARCH": _SEARCH, "RATELIMIT_FEEDBACK": _FEEDBACK,
-              "RATELIMIT_CONTACT": _CONTACT}
+              "RATELIMIT_CONTACT": _CONTACT, "RATELIMIT_NEW_CARD": _NEW_CARD,
+              "RATELIMIT_NEW_CARD_ACCOUNT": _NEW_CARD_ACCOUNT}
 
 
 def apply_rate_limits(app) -> list[Rule]:

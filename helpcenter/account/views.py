@@ -4,7 +4,6 @@ Every view reads the account of the signed-in contact only: the billing service 
 asked with that contact's account (or contact id), so an id from another account is a
 NotFound, shown as a plain 404 that says nothing about whether the id exists.
 """
-from urllib.parse import urlencode
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -29,9 +28,7 @@ def _links():
 
 def change_seats_url(product_code: str) -> str:
     """The seat workflow, prefilled with the product (a public URL of the spec, section 5)."""
-    if "wizard.start" in current_app.view_functions:
-        return url_for("wizard.start", product=product_code)
-    return f"/{g.lang}/wizard/seats/?{urlencode({'product': product_code})}"
+    return url_for("wizard.start", product=product_code)
 
 
 def article_link(article_id: int) -> str:

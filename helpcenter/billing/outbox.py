@@ -34,6 +34,7 @@ TEMPLATES = Path(__file__).resolve().parent / "email_templates"
 DEFAULT_TRANSLATIONS = PROJECT_ROOT / "translations"
 LANGUAGES = ("en", "fr")
 ORDER_CONFIRMATION = "order_confirmation"
+PAYMENT_DETAILS_CHANGED = "payment_details_changed"  # no order either
 SEAT_ASSIGNED = "seat_assigned"  # no order: order_id stays NULL, so the (order_id, kind) key never applies
 SUPPORT_REQUEST = "support_request_received"  # the reply to a "Still need help?" form; no order either
 
@@ -207,6 +208,34 @@ def queue_support_acknowledgement(session: Session, *, account_id: int | None, l
     session.add(email)
     session.flush()
     return email
+
+
+def render_payment_details_changed(change: read.PaymentDetailsChange, *, locale: str, account_name: str,
+                                   account_url: str,
+                                   translations_dir: str | Path = DEFAULT_TRANSLATIONS) -> RenderedEmail:
+    """The email confirming a new card and/or VAT number, in `locale` ("en" or "fr")."""
+    locale = email_locale(locale)
+    env = _environment(str(translations_dir), locale)
+    context = {"lang": locale, "change": change, "account_name": account_name, "account_url": account_url}
+    subject = env.get_template("payment_details_subject.txt").render(context).strip()
+    text = env.get_template("payment_details.txt").render(context)
+    html = env.get_template("payment_details.html").render(context)
+    return RenderedEmail(subject=re.sub(r"[ \t\r\n]+", " ", subject), text=text, html=html)
+
+
+def queue_payment_details_changed(session: Session, change: read.PaymentDetailsChange, *, account_id: int,
+                                  account_name: str, locale: str, account_url: str, translations_dir,
+                                  now: datetime) -> m.EmailMessage:
+    """Put the "your payment details changed" email in the outbox (in the caller's transaction)."""
+    locale = email_locale(locale)
+    rendered = render_payment_details_changed(change, locale=locale, account_name=account_name,
+                                              account_url=account_url, translations_dir=translations_dir)
+    message = m.EmailMessage(account_id=account_id, order_id=None, kind=PAYMENT_DETAILS_CHANGED,
+                             to_address=change.email, locale=locale, subject=rendered.subject[:300],
+                             text_body=rendered.text, html_body=rendered.html, created_at=now, attempts=0)
+    session.add(message)
+    session.flush()
+    return message
 
 
 # --- delivery -----------------------------------------------------------------------

@@ -152,7 +152,7 @@ def test_a_reverse_charge_order_names_the_vat_number(app, client, ids, db_sessio
                                       seller_country="IE")
     quote = service.update_payment_details(db_session, clock, contact_id=contact.id, quote_id=quote.id,
                                            use_saved_card=True, card=None, vat_number="FR40303265045",
-                                           seller_country="IE")
+                                           seller_country="IE").quote
     order = service.place_order(db_session, clock, contact_id=contact.id, quote_id=quote.id, locale=lang,
                                 assign_seats_url="http://localhost/account/seats/1")
     assert order.reverse_charge

@@ -302,6 +302,9 @@ def test_declined_card_is_shown_and_accessible(page, server):
     page.fill("#cardholder", "Claire Dupont")
     page.get_by_role("button", name="Continuer", exact=True).click()
     expect(page.locator(".error-summary")).to_contain_text("Votre carte a été refusée")
-    expect(page.locator("#card_number")).to_have_value("4000 0000 0000 0002")
+    # The card number and the security code are never sent back (issue 11); the rest is kept.
+    expect(page.locator("#card_number")).to_have_value("")
+    expect(page.locator("#cvc")).to_have_value("")
+    expect(page.locator("#cardholder")).to_have_value("Claire Dupont")
     expect(page.locator("#new-card")).to_be_visible()
     assert_accessible(page)

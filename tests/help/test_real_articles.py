@@ -69,7 +69,9 @@ def test_every_internal_link_resolves(client, real_store, lang):
                     target_page = BeautifulSoup(target.get_data(as_text=True), "html.parser")
                     assert target_page.find(id=match.group(3)), f"{article.path}: {href}"
             elif href.startswith("/"):
-                assert href == f"/{lang}/wizard/seats/" or href.startswith(f"/{lang}/wizard/seats/?"), href
+                workflow = re.fullmatch(rf"/{lang}/wizard/(seats|payment)/(\?.*)?", href)
+                assert workflow is not None, href
+                assert client.get(href).status_code == 303, href  # the workflow's start redirects
 
 
 def test_the_articles_check_command(runner):

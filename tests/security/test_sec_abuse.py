@@ -10,7 +10,7 @@ from helpcenter import retention
 from helpcenter.billing import models as m
 from helpcenter.billing import service
 from helpcenter.help.models import SearchMiss
-from helpcenter.wizard.models import WizardRun
+from helpcenter.workflow.models import WorkflowEvent, WorkflowRun
 
 
 def _count(db_session, model, *where):
@@ -30,12 +30,12 @@ def history(signed_in, sec, db_session):
     db_session.execute(insert(SearchMiss), [{"lang": "en", "query": "nothing", "count": 1, "first_seen": now,
                                              "last_seen": now}])
     db_session.commit()
-    assert _count(db_session, m.Order) == 1 and _count(db_session, m.Quote) >= 3
+    assert _count(db_session, m.Order) == 1 and _count(db_session, m.Quote) >= 2  # the order's and the open run's
     return now
 
 
 def test_prune_keeps_what_is_recent(runner, history, db_session):
-    before = {model: _count(db_session, model) for model in (WizardRun, m.Quote, m.SignInFailure, SearchMiss)}
+    before = {model: _count(db_session, model) for model in (WorkflowRun, WorkflowEvent, m.Quote, m.SignInFailure, SearchMiss)}
     result = runner.invoke(args=["prune"])
     assert result.exit_code == 0, result.output
     assert "quotes: deleted 0 row(s) older than 90 days" in result.output
@@ -49,11 +49,13 @@ def test_prune_deletes_old_working_data_but_never_an_ordered_quote(runner, histo
     ledger, audit = _count(db_session, m.LedgerEntry), _count(db_session, m.AuditEvent)
     app_clock.advance(timedelta(days=200))
     dry = runner.invoke(args=["prune", "--dry-run"])
-    assert dry.exit_code == 0 and "wizard_run: would delete 2 row(s)" in dry.output, dry.output
-    assert _count(db_session, WizardRun) == 2  # a dry run deletes nothing
+    assert dry.exit_code == 0 and "workflow_runs: would delete 2 row(s)" in dry.output, dry.output
+    assert _count(db_session, WorkflowRun) == 2  # a dry run deletes nothing
+    events = _count(db_session, WorkflowEvent)
+    assert events > 0 and f"workflow_events: would delete {events} row(s)" in dry.output, dry.output
     result = runner.invoke(args=["prune"])
     assert result.exit_code == 0, result.output
-    assert _count(db_session, WizardRun) == 0
+    assert _count(db_session, WorkflowRun) == 0 and _count(db_session, WorkflowEvent) == 0
     assert db_session.scalars(select(m.Quote.id)).all() == [ordered]
     assert _count(db_session, m.SignInFailure) == 0 and _count(db_session, SearchMiss) == 0
     assert _count(db_session, m.EmailMessage) == 0
@@ -70,11 +72,11 @@ def test_an_unsent_email_is_kept_whatever_its_age(runner, history, db_session, a
 
 def test_a_quote_a_kept_run_points_at_is_kept(runner, history, db_session, app_clock):
     """Runs and quotes age separately: a quote is deleted only once no kept run shows it."""
-    open_run = db_session.scalar(select(WizardRun).where(WizardRun.order_id.is_(None)))
-    kept_quote = open_run.quote_id
+    open_run = db_session.scalar(select(WorkflowRun).where(WorkflowRun.finished_at.is_(None)))
+    kept_quote = open_run.data["quote_id"]
     assert kept_quote is not None
     app_clock.advance(timedelta(days=91))
-    db_session.execute(WizardRun.__table__.update().where(WizardRun.id == open_run.id)
+    db_session.execute(WorkflowRun.__table__.update().where(WorkflowRun.id == open_run.id)
                        .values(updated_at=app_clock.now()))
     db_session.commit()
     assert runner.invoke(args=["prune"]).exit_code == 0
@@ -83,10 +85,10 @@ def test_a_quote_a_kept_run_points_at_is_kept(runner, history, db_session, app_c
 
 def test_the_registry_names_real_tables_and_says_when_one_is_gone(runner, demo, monkeypatch):
     retention.check_registry()
-    moved = retention.Retention("workflow_run", "updated_at", timedelta(days=90), "runs")
+    moved = retention.Retention("wizard_run", "updated_at", timedelta(days=90), "runs")
     monkeypatch.setattr(retention, "RETENTION", (moved,) + retention.RETENTION[1:])
     result = runner.invoke(args=["prune"])
-    assert result.exit_code != 0 and "workflow_run.updated_at" in result.output
+    assert result.exit_code != 0 and "wizard_run.updated_at" in result.output
 
 
 # --- the seat page when the email limit is reached -------------------------------------

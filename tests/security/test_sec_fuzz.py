@@ -315,7 +315,8 @@ def test_every_route_is_in_the_fuzzed_map(world):
     """The fuzzer covers the routes the contract names (SPEC section 5) and finds the form fields."""
     endpoints = {t.endpoint for t in world.targets}
     for needed in ("help.home", "help.search", "auth.sign_in", "auth.sign_out", "account.overview",
-                   "account.seats", "wizard.start", "wizard.sign_in", "wizard.seats", "wizard.confirm"):
+                   "account.seats", "wizard.start", "wizard.sign_in", "wizard.seats", "wizard.confirm",
+                   "payment_wizard.start", "payment_wizard.card", "payment_wizard.vat", "payment_wizard.confirm"):
         assert needed in endpoints, needed
     assert {"email", "password", "quantity", "card_number", "name"} <= set(world.fields)
 

@@ -52,6 +52,10 @@ def test_limits_are_wired_to_the_spec_endpoints(limited_config):
     app = create_app(limited_config)
     wired = {(rule.endpoint, rule.setting) for rule in app.extensions["rate_limit_rules"]}
     assert wired == {("auth.sign_in", "RATELIMIT_SIGN_IN"), ("wizard.sign_in", "RATELIMIT_SIGN_IN"),
+                     ("payment_wizard.sign_in", "RATELIMIT_SIGN_IN"),
+                     ("wizard.payment", "RATELIMIT_NEW_CARD"), ("wizard.payment", "RATELIMIT_NEW_CARD_ACCOUNT"),
+                     ("payment_wizard.card", "RATELIMIT_NEW_CARD"),
+                     ("payment_wizard.card", "RATELIMIT_NEW_CARD_ACCOUNT"),
                      ("help.search", "RATELIMIT_SEARCH"), ("help.feedback", "RATELIMIT_FEEDBACK"),
                      ("contact.contact", "RATELIMIT_CONTACT")}
 
