@@ -23,11 +23,33 @@ def seed_demo_command():
     from helpcenter.billing.demo import seed_demo
     from helpcenter.db import get_session
     session = get_session()
-    seed_demo(session, current_app.extensions["clock"].today())
+    seed_demo(session, current_app.extensions["clock"].today(), current_app.extensions["passwords"])
     from helpcenter.staff import seed_demo_staff
-    seed_demo_staff(session)
+    seed_demo_staff(session, current_app.extensions["passwords"])
     session.commit()
     click.echo("demo data loaded")
+
+
+@click.command("demo")
+@click.option("--yes", is_flag=True, help="Do not ask before emptying the database.")
+@with_appcontext
+def demo_command(yes):
+    """Empty the database and load the demo data afresh, placed relative to TODAY (development only)."""
+    from helpcenter.billing.demo import seed_demo
+    from helpcenter.db import get_session
+    from helpcenter.migrate import reset
+    if current_app.config["ENV"] != "development":
+        raise click.ClickException("`demo` empties the database: it runs only with HELPCENTER_ENV=development")
+    url = current_app.config["DATABASE_URL"]
+    if not yes:
+        click.confirm(f"Empty {current_app.extensions['db_engine'].url!r} and load the demo data?", abort=True)
+    current_app.extensions["db_engine"].dispose()
+    reset(url)
+    today = current_app.extensions["clock"].today()
+    session = get_session()
+    seed_demo(session, today)
+    session.commit()
+    click.echo(f"fresh demo database for today = {today.isoformat()}")
 
 
 @click.command("send-mail")
@@ -39,6 +61,27 @@ def send_mail_command():
     settings = MailSettings.from_mapping(current_app.config)
     report = deliver_pending(get_session(), settings)
     click.echo(str(report))
+
+
+@click.command("prune")
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
+@with_appcontext
+def prune_command(dry_run):
+    """Delete working data past its retention (helpcenter/retention.py); run it daily."""
+    from helpcenter.db import get_session
+    from helpcenter.retention import prune
+    session = get_session()
+    try:
+        results = prune(session, current_app.extensions["clock"].now(), dry_run=dry_run)
+    except LookupError as error:
+        raise click.ClickException(str(error)) from error
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
+    verb = "would delete" if dry_run else "deleted"
+    for result in results:
+        click.echo(f"{result.table}: {verb} {result.rows} row(s) older than {result.keep.days} days")
 
 
 @articles_cli.command("check")
@@ -56,4 +99,6 @@ def init_app(app) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(articles_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(demo_command)
     app.cli.add_command(send_mail_command)
+    app.cli.add_command(prune_command)

@@ -1,7 +1,11 @@
 """Settings: defaults first, then HELPCENTER_* environment variables."""
+import math
 import secrets
+import zlib
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,10 +21,14 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_URI": "memory://",
     # Rate limits (helpcenter/security.py RATE_LIMITS); Flask-Limiter reads the RATELIMIT_* keys.
     "RATELIMIT_ENABLED": True,
-    "RATELIMIT_SIGN_IN": "10 per minute;100 per hour",  # sign-in POSTs per client IP
-    "RATELIMIT_SIGN_IN_EMAIL": "10 per 15 minutes",  # sign-in POSTs per submitted email address
+    # Failed sign-ins per client IP, both sign-in forms together (successes are not counted);
+    # per email and per (email, address) the billing backend throttles (billing/identity.py).
+    "RATELIMIT_SIGN_IN": "10 per minute;100 per hour",
     "RATELIMIT_SEARCH": "60 per minute",  # searches per client IP
     "RATELIMIT_FEEDBACK": "10 per minute;100 per day",  # article feedback POSTs per client IP
+    "RATELIMIT_CONTACT": "5 per minute;20 per day",  # support requests (/<lang>/contact POSTs) per client IP
+    "RATELIMIT_NEW_CARD": "5 per 10 minutes;20 per day",  # new-card submits per client IP (card testing)
+    "RATELIMIT_NEW_CARD_ACCOUNT": "10 per hour;30 per day",  # new-card submits per signed-in account
     "RATELIMIT_KEY_PREFIX": "helpcenter",
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,  # shared store unreachable: keep limiting per process
     "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -33,12 +41,21 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": timedelta(minutes=30),  # idle lifetime: renewed by every request
+    "SESSION_ABSOLUTE_LIFETIME": timedelta(hours=12),  # from sign-in, whatever the activity
+    # Argon2id parameters (billing/identity.py HASH_PROFILES); production refuses anything but the real one.
+    "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY",
+    # The site's public address (https://help.example.com): every external URL is built from it
+    # (canonical, hreflang, sitemap, robots, emails, redirects). Required in production.
+    "BASE_URL": None,
+    # Host headers served; None: the BASE_URL's host when it is set, else any (development).
+    "TRUSTED_HOSTS": None,
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     "DB_POOL_SIZE": 5,
     "DB_MAX_OVERFLOW": 5,
 }
 
 INSECURE_SECRETS = {"", "dev", "changeme", "secret", "development"}
+SECRET_MIN_BITS = 128  # estimated entropy a production SECRET_KEY must reach
 
 
 class ConfigError(RuntimeError):
@@ -60,13 +77,56 @@ def load(app, test_config=None):
     if production:
         if not secret or str(secret) in INSECURE_SECRETS or len(str(secret)) < 16:
             raise ConfigError("HELPCENTER_SECRET_KEY must be set to a long random value in production")
+        if not secret_is_random_enough(str(secret)):
+            raise ConfigError("HELPCENTER_SECRET_KEY looks guessable (too few different characters or a "
+                              "repeated pattern): generate one, e.g. python -c 'import secrets; "
+                              "print(secrets.token_urlsafe(48))'")
+        if cfg["PASSWORD_HASH_PROFILE"] != PRODUCTION_HASH_PROFILE:
+            raise ConfigError(f"HELPCENTER_PASSWORD_HASH_PROFILE must be {PRODUCTION_HASH_PROFILE} in production")
+        if not cfg["BASE_URL"]:
+            raise ConfigError("HELPCENTER_BASE_URL must be set in production (e.g. https://help.example.com): "
+                              "every link the site sends out is built from it")
         cfg["SESSION_COOKIE_SECURE"] = True
         cfg.setdefault("PREFERRED_URL_SCHEME", "https")
     elif not secret:
         cfg["SECRET_KEY"] = _development_secret(Path(app.instance_path))
+    _base_url_and_hosts(cfg)
+    for name in ("PERMANENT_SESSION_LIFETIME", "SESSION_ABSOLUTE_LIFETIME"):
+        if not isinstance(cfg[name], timedelta):  # from the environment: seconds
+            cfg[name] = timedelta(seconds=int(cfg[name]))
     if cfg["TODAY"] is not None:
         cfg["TODAY"] = str(cfg["TODAY"])
     cfg["MAIL_PORT"] = int(cfg["MAIL_PORT"])
+
+
+PRODUCTION_HASH_PROFILE = "RFC_9106_LOW_MEMORY"  # = billing.identity.PRODUCTION_PROFILE
+
+
+def secret_is_random_enough(secret: str) -> bool:
+    """An estimate, not a proof: enough bits by character frequencies, and no repeated pattern."""
+    counts = Counter(secret)
+    per_char = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values())
+    if per_char * len(secret) < SECRET_MIN_BITS or len(counts) < 10:
+        return False
+    # A pattern repeated ("abcdefghij" * 6) has many characters but compresses away.
+    packed = len(zlib.compress(secret.encode("utf-8"), 9))
+    return packed >= 0.5 * len(secret.encode("utf-8"))
+
+
+def _base_url_and_hosts(cfg) -> None:
+    """Check BASE_URL (scheme and host, no query) and derive TRUSTED_HOSTS from it when unset."""
+    base = cfg.get("BASE_URL")
+    if base:
+        parts = urlsplit(str(base))
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ConfigError(f"HELPCENTER_BASE_URL must look like https://help.example.com, not {base!r}")
+        cfg["BASE_URL"] = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+    hosts = cfg.get("TRUSTED_HOSTS")
+    if isinstance(hosts, str):  # HELPCENTER_TRUSTED_HOSTS=help.example.com,www.help.example.com
+        hosts = [h.strip() for h in hosts.split(",") if h.strip()]
+    if not hosts and base:
+        hosts = [urlsplit(cfg["BASE_URL"]).hostname]
+    cfg["TRUSTED_HOSTS"] = list(hosts) if hosts else None
 
 
 def _development_secret(instance: Path) -> str:

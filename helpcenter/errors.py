@@ -1,8 +1,9 @@
 """Translated error pages (404, 405, 429, 500, CSRF failure) in the page's language."""
 from flask import render_template
+from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Please go back and try again.")),
@@ -13,15 +14,31 @@ MESSAGES = {
     429: (_l("Too many attempts"), _l("You have made too many attempts. Please wait a few minutes and try again.")),
     500: (_l("Something went wrong"), _l("An unexpected error occurred on our side. Nothing was changed. Please try again in a moment.")),
 }
+CONTROL_CHARACTERS_MESSAGE = (
+    _l("Characters that are not allowed"),
+    _l("What you sent contains invisible control characters (such as a null byte) that this site does not "
+       "accept. Go back, retype the text without them and try again. Nothing was changed."))
 CSRF_MESSAGE = (_l("Your session has expired"),
                 _l("For your security, this form has expired. Go back, reload the page and submit it again. Nothing was changed."))
 
 
+class ControlCharacters(BadRequest):
+    """NUL or another control character in the path, the query or a form field (security.py)."""
+
+
 def render_error(code: int, title, message):
+    if request_ctx and request_ctx.url_adapter is None:
+        # No URL can be built (a Host header outside TRUSTED_HOSTS): the page's links would
+        # fail, so the answer is plain text.
+        return f"{title}\n\n{message}\n", code, {"Content-Type": "text/plain; charset=utf-8"}
     return render_template("error.html", code=code, title=title, message=message), code
 
 
 def init_app(app) -> None:
+    @app.errorhandler(ControlCharacters)
+    def _control_characters(_error):
+        return render_error(400, *CONTROL_CHARACTERS_MESSAGE)
+
     @app.errorhandler(CSRFError)
     def _csrf(_error):
         return render_error(400, *CSRF_MESSAGE)

@@ -7,14 +7,19 @@ links, errors outside a localized page) fall back to the remembered choice
 from datetime import date, datetime
 from decimal import Decimal
 
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_decimal, format_percent
 from flask import Blueprint, abort, current_app, g, request, url_for
-from flask_babel import Babel, format_date, format_datetime, get_locale
+from flask_babel import Babel, get_locale, get_timezone, gettext, lazy_gettext
+
+from helpcenter import formatting
 
 LANGUAGES = ("en", "fr")
 DEFAULT_LANGUAGE = "en"
 LANG_COOKIE = "lang"
-LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
+LANGUAGE_NAMES = {"en": "English", "fr": "Français"}  # each in its own language, for the switcher
+# What the switcher says to a screen reader, in the page's language ("lire cette page en anglais").
+READ_THIS_PAGE_IN = {"en": lazy_gettext("read this page in English"),
+                     "fr": lazy_gettext("read this page in French")}
 
 babel = Babel()
 
@@ -78,39 +83,82 @@ def language_switch_url(target: str) -> str:
     return url_for("help.home", lang=target)
 
 
+def _lang() -> str:
+    return str(get_locale() or DEFAULT_LANGUAGE)
+
+
 def money(amount, currency: str) -> str:
-    """Format a Decimal amount in the page's locale, e.g. 1 393,97 € or $1,393.97."""
+    """Format a Decimal amount in the page's language, e.g. 1 393,97 € or $1,393.97 (−93,33 € when negative)."""
     if amount is None:
         return ""
-    return format_currency(Decimal(amount), currency, locale=str(get_locale() or DEFAULT_LANGUAGE))
+    return formatting.format_money(amount, currency, _lang())
 
 
 def number(value) -> str:
-    return format_decimal(value, locale=str(get_locale() or DEFAULT_LANGUAGE))
+    return format_decimal(value, locale=_lang())
 
 
 def percent(rate) -> str:
     """A VAT rate such as Decimal('0.20') shown as 20 %."""
-    return format_percent(Decimal(rate), locale=str(get_locale() or DEFAULT_LANGUAGE), decimal_quantization=False)
+    return format_percent(Decimal(rate), locale=_lang(), decimal_quantization=False)
 
 
 def day(value: date | None, fmt: str = "long") -> str:
+    """A calendar day: 26 November 2026 (British English), 26 novembre 2026."""
     if value is None:
         return ""
-    return format_date(value, fmt)
+    return formatting.format_day(value, _lang(), fmt)
 
 
-def moment(value: datetime | None, fmt: str = "medium") -> str:
+def account_timezone() -> str:
+    """The signed-in contact's account time zone (Babel's timezone selector); UTC otherwise."""
+    contact = _signed_in_contact()
+    return getattr(contact, "timezone", None) or "UTC"
+
+
+def _signed_in_contact():
+    """The signed-in contact, or None (also outside a request: CLI, emails)."""
+    try:
+        from helpcenter.auth import current_contact
+        return current_contact()
+    except RuntimeError:  # outside a request
+        return None
+
+
+def zone_label(tz) -> str:
+    """"Paris time" / « heure de Paris »; "UTC" for UTC."""
+    city = formatting.zone_city(tz, _lang())
+    if city is None:
+        return "UTC"
+    # Translators: the time zone named by its city, e.g. "Paris time" / « heure de Paris ».
+    return gettext("%(city)s time", city=city)
+
+
+def moment(value: datetime | None, fmt: str = "medium", tz: str | None = None) -> str:
+    """A time in the account's zone, named, without seconds.
+
+    "medium": 29 November 2026 at 4:44 am (Paris time) / 29 novembre 2026 à 4 h 44 (heure de Paris);
+    "short": the time of day only, 5:14 pm Paris time / 17 h 14, heure de Paris (for "valid until").
+    `tz` names another zone than the signed-in account's (e.g. a run's account).
+    """
     if value is None:
         return ""
-    return format_datetime(value, fmt)
+    zone = formatting.zone(tz) if tz else formatting.zone(str(get_timezone()))
+    lang = _lang()
+    clock = formatting.format_clock(value, zone, lang)
+    if fmt == "short":
+        # Translators: a time of day and its zone, e.g. "5:14 pm Paris time" / « 17 h 14, heure de Paris ».
+        return gettext("%(time)s %(zone)s", time=clock, zone=zone_label(zone))
+    when = formatting.format_day(formatting.local_time(value, zone).date(), lang)
+    # Translators: e.g. "29 November 2026 at 4:44 am (Paris time)".
+    return gettext("%(date)s at %(time)s (%(zone)s)", date=when, time=clock, zone=zone_label(zone))
 
 
 def init_app(app) -> None:
-    babel.init_app(app, locale_selector=current_language, timezone_selector=lambda: "UTC")
+    babel.init_app(app, locale_selector=current_language, timezone_selector=account_timezone)
     app.jinja_env.filters.update(money=money, number=number, percent=percent, day=day, moment=moment)
     app.jinja_env.globals.update(
-        LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES,
+        LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES, READ_THIS_PAGE_IN=READ_THIS_PAGE_IN,
         language_switch_url=language_switch_url, current_language=current_language,
     )
 

@@ -33,6 +33,7 @@ _SIMPLE = {
     "checksum": _l("This VAT number is not valid: check its digits"),
     "country_mismatch": _l("The VAT number must be from your account's country"),
     "not_offered": _l("A VAT number can only be recorded for accounts in the European Union"),
+    "greek_prefix": _l("Greek VAT numbers start with EL, not GR: type EL followed by the nine digits"),
     "no_free_seat": _l("All seats are assigned. Unassign a seat or add seats first."),
     "already_assigned": _l("This user already has a seat."),
     "not_assigned": _l("This user has no seat to unassign."),
@@ -56,6 +57,8 @@ USER_FIELD_ERRORS = {
     ("name", "too_long"): _l("Enter a name of 100 characters or fewer"),
     ("email", "invalid"): _l("Enter an email address in the correct format, like name@example.com"),
     ("email", "taken"): _l("A user with this email address is already on the account"),
+    ("email", "too_many_users"): _l("This account already has as many users as it may hold. Contact "
+                                    "support to add more."),
 }
 
 NOTES = {
@@ -64,6 +67,16 @@ NOTES = {
     "reverse_charge": _l("Reverse charge: no VAT is charged; as a business in another EU country with a valid VAT number, you account for the VAT yourself."),
     "domestic_vat_with_number": _l("Your VAT number is printed on the order; VAT of your country still applies."),
 }
+
+
+FIGURES_CHANGED = _l("The figures changed since your review (for example your account balance, VAT number or payment method was updated). Review the new figures before you place the order.")
+
+
+def stale_quote_message(error) -> str:
+    """Why a quote went stale: the subscription itself changed, or only the figures around it."""
+    if (getattr(error, "params", {}) or {}).get("subscription_changed", True):
+        return billing_error_message(error)
+    return str(FIGURES_CHANGED)
 
 
 def billing_error_message(error) -> str:

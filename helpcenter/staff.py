@@ -7,23 +7,18 @@ every billing page treats an agent as a visitor who is not a customer.
 """
 import functools
 import secrets
-import time
 from datetime import datetime, timezone
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort, current_app, g, request, session
 from sqlalchemy import DateTime, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from helpcenter.billing.identity import PASSWORD_MAX, Passwords
 from helpcenter.db import Base, get_session
 
 DEFAULT_TIME_ZONE = "Europe/Paris"
-PASSWORD_MAX = 1024
 DEMO_STAFF = [("agent@vendor.example", "Sam Rivière", "demo-pass-agent", "Europe/Paris")]
-
-_hasher = PasswordHasher()
-_dummy_hash: str | None = None
+SIGNED_IN_AT, SEEN_AT = "signed_in_at", "seen_at"  # POSIX seconds from the app's clock, as for contacts
 
 
 class StaffMember(Base):
@@ -40,32 +35,28 @@ class StaffMember(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-def _dummy() -> str:
-    """A hash to verify against when no staff member has the email: both paths take as long."""
-    global _dummy_hash
-    if _dummy_hash is None:
-        _dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
-    return _dummy_hash
-
-
-def authenticate_staff(db: Session, email: str, password: str) -> StaffMember | None:
+def authenticate_staff(db: Session, email: str, password: str, passwords: Passwords,
+                       ip: str | None = None) -> StaffMember | None:
     """The staff member with this email and password, else None.
 
     Called only after the billing backend refused the same credentials as a contact's, which
-    throttled the email and counted the failure; a success clears that count, as for contacts.
+    throttled the email and counted the failure; a success forgives this address's failures,
+    as for contacts.
     """
     from helpcenter.billing.models import SignInFailure
     address = (email or "").strip().lower()[:254]
     password = password or ""
     member = db.scalar(select(StaffMember).where(StaffMember.email == address))
-    try:
-        verified = (_hasher.verify(member.password_hash if member else _dummy(), password[:PASSWORD_MAX])
-                    and len(password) <= PASSWORD_MAX)
-    except (VerificationError, InvalidHashError):
-        verified = False
+    # Verify even when no staff member has the email, so that the answer takes as long.
+    stored = member.password_hash if member is not None else passwords.dummy()
+    verified = passwords.verify(stored, password[:PASSWORD_MAX]) and len(password) <= PASSWORD_MAX
     if member is None or not verified:
         return None
-    db.execute(delete(SignInFailure).where(SignInFailure.email == address))
+    if passwords.needs_rehash(member.password_hash):
+        member.password_hash = passwords.hash(password)
+    ip = ip and str(ip)[:45]
+    ip_is = SignInFailure.ip.is_(None) if ip is None else SignInFailure.ip == ip
+    db.execute(delete(SignInFailure).where(SignInFailure.email == address, ip_is))
     db.commit()
     return member
 
@@ -87,7 +78,7 @@ def sign_in_staff(member: StaffMember) -> None:
     session.permanent = True
     session["staff_id"] = member.id
     session["sid"] = secrets.token_urlsafe(16)
-    session["seen_at"] = int(time.time())
+    session[SIGNED_IN_AT] = session[SEEN_AT] = _now()
     g.staff = member
 
 
@@ -101,29 +92,38 @@ def staff_required(view):
     return wrapped
 
 
-def seed_demo_staff(db: Session) -> None:
-    """The spec's demo agent, where missing. The caller commits."""
+def seed_demo_staff(db: Session, passwords: Passwords | None = None) -> None:
+    """The spec's demo agent, where missing (hashed with the app's profile). The caller commits."""
     from helpcenter.billing.demo import _demo_hash
+    profile = (passwords or Passwords()).profile
     for email, name, password, zone in DEMO_STAFF:
         if db.scalar(select(StaffMember.id).where(StaffMember.email == email)) is None:
-            db.add(StaffMember(email=email, name=name, password_hash=_demo_hash(password), time_zone=zone,
+            db.add(StaffMember(email=email, name=name, password_hash=_demo_hash(password, profile), time_zone=zone,
                                created_at=datetime.now(timezone.utc)))
     db.flush()
 
 
-def _end_idle_staff_session() -> None:
-    """A staff session idle for longer than PERMANENT_SESSION_LIFETIME is signed out."""
+def _now() -> float:
+    return current_app.extensions["clock"].now().timestamp()
+
+
+def _end_expired_staff_session() -> None:
+    """A staff session idle for longer than PERMANENT_SESSION_LIFETIME, or older than
+    SESSION_ABSOLUTE_LIFETIME, is signed out (the same limits as a contact's)."""
     if "staff_id" not in session or request.endpoint == "static":
         return
-    now = time.time()
-    seen = session.get("seen_at")
-    if not isinstance(seen, (int, float)) or now - seen > current_app.permanent_session_lifetime.total_seconds():
+    now = _now()
+    seen, signed_in = session.get(SEEN_AT), session.get(SIGNED_IN_AT)
+    config = current_app.config
+    if (not isinstance(seen, (int, float)) or not isinstance(signed_in, (int, float))
+            or now - seen > config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+            or now - signed_in > config["SESSION_ABSOLUTE_LIFETIME"].total_seconds()):
         session.clear()
         g.staff = None
         return
-    session["seen_at"] = int(now)
+    session[SEEN_AT] = now
 
 
 def init_app(app) -> None:
-    app.before_request(_end_idle_staff_session)
+    app.before_request(_end_expired_staff_session)
     app.jinja_env.globals["signed_in_staff"] = current_staff

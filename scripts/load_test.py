@@ -502,7 +502,6 @@ def main(argv=None) -> int:
            "HELPCENTER_MAIL_TIMEOUT": "3",
            # Every customer comes from 127.0.0.1: the limits are raised, the shared store kept.
            "HELPCENTER_RATELIMIT_SIGN_IN": "100000 per minute",
-           "HELPCENTER_RATELIMIT_SIGN_IN_EMAIL": "100000 per minute",
            "PYTHONPATH": str(ROOT)}
     if _redis_up():  # the rate-limit counters are shared by the workers, as in production
         env["HELPCENTER_RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:6379/0"

@@ -99,6 +99,7 @@ def app_config(database_url, tmp_path):
         "TODAY": TODAY,
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
+        "PASSWORD_HASH_PROFILE": "CHEAPEST",  # fast tests; production refuses it (tests/security)
     }
 
 
@@ -108,6 +109,31 @@ def app(app_config):
     yield app
     app.extensions["db_engine"].dispose()
     _empty_tables(app_config["DATABASE_URL"])
+
+
+class MovingClock:
+    """The app's clock for a test: the pinned day, and a time of day that only the test moves."""
+
+    def __init__(self, today, now):
+        self._today, self._now = today, now
+
+    def today(self):
+        return self._today
+
+    def now(self):
+        return self._now
+
+    def advance(self, delta) -> None:
+        self._now += delta
+
+
+@pytest.fixture
+def app_clock(app):
+    """Replace the app's clock with one the test moves (session timeouts without sleep())."""
+    from datetime import datetime, timezone
+    clock = MovingClock(app.extensions["clock"].today(), datetime.now(timezone.utc))
+    app.extensions["clock"] = clock
+    return clock
 
 
 @pytest.fixture
@@ -132,7 +158,7 @@ def db_session(app):
 def demo(app, db_session):
     """The spec's demo data, placed relative to TODAY."""
     from helpcenter.billing.demo import seed_demo
-    seed_demo(db_session, app.extensions["clock"].today())
+    seed_demo(db_session, app.extensions["clock"].today(), app.extensions["passwords"])
     db_session.commit()
     return app
 

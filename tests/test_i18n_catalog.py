@@ -65,5 +65,5 @@ def test_every_string_in_the_code_is_in_the_catalog(tmp_path):
 def test_glossary_terms_are_used(msgid):
     expected = {"Was this article helpful?": f"Cet article vous a-t-il été utile{NBSP}?",
                 "Change the number of seats": "Modifier le nombre de postes",
-                "Help centre": "Centre d'aide"}[msgid]
+                "Help centre": "Centre d’aide"}[msgid]
     assert _catalog(PO_FILE)[msgid].string == expected

@@ -4,7 +4,6 @@ Every view reads the account of the signed-in contact only: the billing service 
 asked with that contact's account (or contact id), so an id from another account is a
 NotFound, shown as a plain 404 that says nothing about whether the id exists.
 """
-from urllib.parse import urlencode
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -29,9 +28,7 @@ def _links():
 
 def change_seats_url(product_code: str) -> str:
     """The seat workflow, prefilled with the product (a public URL of the spec, section 5)."""
-    if "wizard.start" in current_app.view_functions:
-        return url_for("wizard.start", product=product_code)
-    return f"/{g.lang}/wizard/seats/?{urlencode({'product': product_code})}"
+    return url_for("wizard.start", product=product_code)
 
 
 def article_link(article_id: int) -> str:
@@ -109,11 +106,12 @@ def _change_assignment(contact, subscription):
     action, user_id = present[0], int(raw)
     notify = action == "assign" and _notify_requested(request.form)
     db = get_session()
+    notified = False
     try:
         if action == "assign":
-            service.assign_seat(db, contact_id=contact.contact_id, subscription_id=subscription.id,
-                                user_id=user_id, ip=request.remote_addr, notify=notify,
-                                mail_settings=MailSettings.from_mapping(current_app.config))
+            notified = service.assign_seat(db, contact_id=contact.contact_id, subscription_id=subscription.id,
+                                           user_id=user_id, ip=request.remote_addr, notify=notify,
+                                           mail_settings=MailSettings.from_mapping(current_app.config))
         else:
             service.unassign_seat(db, contact_id=contact.contact_id, subscription_id=subscription.id,
                                   user_id=user_id, ip=request.remote_addr)
@@ -125,7 +123,13 @@ def _change_assignment(contact, subscription):
     name = _user_name(contact, subscription, user_id)
     if action == "assign":
         # Two sentences: the assignment, then whether the user was told.
-        told = _("An email lets them know.") if notify else _("No email was sent to them.")
+        if notified:
+            told = _("An email lets them know.")
+        elif notify:  # asked for, but past the email limits (billing service, SEAT_EMAILS_PER_*)
+            told = _("No email was sent to them: too many emails about seats were sent recently. "
+                     "Let them know yourself.")
+        else:
+            told = _("No email was sent to them.")
         flash(" ".join((_("%(name)s now has a seat on %(product)s.", name=name, product=subscription.product_name),
                         told)), "success")
     else:

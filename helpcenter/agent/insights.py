@@ -4,7 +4,7 @@ the charts as SVG on the server and writes the CSV downloads."""
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
@@ -31,7 +31,8 @@ class Period:
         """[start, end) in UTC, from midnight to midnight in the agent's zone."""
         start = datetime.combine(self.start, time(), self.zone)
         end = datetime.combine(self.end + timedelta(days=1), time(), self.zone)
-        return start, end
+        # In UTC: SQLite stores the wall time of a datetime, whatever its zone.
+        return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 
 @dataclass
@@ -60,15 +61,15 @@ class Insights:
     reasons: list[tuple[int, str, str, str | None, int]]
 
 
-def _step_order(workflow: str, reached: dict[str, int]) -> list[str]:
-    known = sources.WORKFLOW_STEPS.get(workflow, ())
+def _step_order(workflow: str, reached: dict[str, int], step_orders: dict[str, tuple]) -> list[str]:
+    known = step_orders.get(workflow, ())
     ordered = [s for s in known if s in reached]
     # Steps the registry does not name yet: most reached first, which is a funnel's order.
     return ordered + sorted((s for s in reached if s not in known), key=lambda s: (-reached[s], s))
 
 
-def build_funnels(rows) -> list[Funnel]:
-    """Funnels from (workflow, step, kind, runs) rows."""
+def build_funnels(rows, step_orders: dict[str, tuple]) -> list[Funnel]:
+    """Funnels from (workflow, step, kind, runs) rows; step_orders: workflow -> its step names in order."""
     started: dict[str, int] = {}
     finished: dict[str, int] = {}
     reached: dict[str, dict[str, int]] = {}
@@ -82,7 +83,7 @@ def build_funnels(rows) -> list[Funnel]:
     funnels = []
     for workflow in sorted(started):
         counts = reached.get(workflow, {})
-        order = _step_order(workflow, counts)
+        order = _step_order(workflow, counts, step_orders)
         funnel = Funnel(workflow=workflow, started=started[workflow], finished=finished.get(workflow, 0))
         for i, step in enumerate(order):
             following = counts[order[i + 1]] if i + 1 < len(order) else funnel.finished
@@ -92,10 +93,10 @@ def build_funnels(rows) -> list[Funnel]:
     return funnels
 
 
-def gather(db: Session, period: Period) -> Insights:
+def gather(db: Session, period: Period, step_orders: dict[str, tuple]) -> Insights:
     """Every aggregate of the insights page, for one period."""
     start, end = period.bounds
-    return Insights(period=period, funnels=build_funnels(sources.funnel_counts(db, start, end)),
+    return Insights(period=period, funnels=build_funnels(sources.funnel_counts(db, start, end), step_orders),
                     problems=sources.problem_counts(db, start, end),
                     misses=sources.search_miss_counts(db, start, end),
                     feedback=sources.feedback_counts(db, start, end),

@@ -5,9 +5,7 @@ language-neutral `/articles/<id>`, step anchors `#step-n`, and the workflows' st
 their prefill query (`product`, `quantity`).
 """
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
-
-from flask import request, url_for
+from flask import current_app, url_for
 from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,8 +14,7 @@ from helpcenter.help.store import ArticleStore
 from helpcenter.i18n import LANGUAGES
 
 PRODUCT_CODES = ("gotoassist-rs5", "gotomeeting-business", "gotoassist-seeit")
-# Start of each workflow, without the language (spec section 5: "/wizard/seats/", "/wizard/payment/").
-WORKFLOWS = {"seats": "wizard/seats/", "payment": "wizard/payment/"}
+WORKFLOWS = ("seats", "payment")  # the workflows an agent links to (spec section 5)
 MAX_RESULTS = 10
 
 
@@ -45,10 +42,6 @@ class Match:
     article_id: int
     neutral_url: str
     versions: dict[str, Version | None]
-
-
-def _root() -> str:
-    return request.url_root
 
 
 def _plain(html: str) -> str:
@@ -113,8 +106,11 @@ def workflow_link(db: Session, workflow: str, product: str | None, quantity: int
                   lang: str | None) -> WorkflowLink:
     """The start URL of a workflow with its prefill, and what the customer will see when they open it."""
     query = {k: v for k, v in (("product", product), ("quantity", quantity)) if v}
-    path = (f"{lang}/" if lang else "") + WORKFLOWS[workflow]
-    url = _root() + path + (("?" + urlencode(query)) if query else "")
+    blueprint = current_app.extensions["workflows"][workflow].blueprint
+    if lang:
+        url = url_for(f"{blueprint}.start", lang=lang, _external=True, **query)
+    else:  # the language-neutral link: the customer's remembered or browser language
+        url = url_for(f"{blueprint}_start_without_language", _external=True, **query)
     name, seat_type = product_names(db).get(product, (None, None)) if product else (None, None)
     return WorkflowLink(url=url, workflow=workflow, lang=lang, product_name=name, seat_type=seat_type,
                         quantity=quantity)

@@ -1,84 +1,41 @@
 """Every read (and the one write) of the tables the agent pages are built on, in one module.
 
-The workflow events and support requests belong to other parts of the product (the workflow
-engine records what a customer saw, the contact page stores "Still need help?" requests).
-Until those land, this module declares PROVISIONAL models of their tables, from their agreed
-schemas; at merge the integrator replaces the two classes below by imports of the engine's and
-the contact page's models, and nothing outside this file changes.
-
-Assumed shape of `workflow_events.detail` (JSON), by kind:
-  step_shown  {}                               form_error {"fields": [...], "messages": {field: msg}, "values": {field: typed}}
-  refusal     {"reason": code}                 quote      {"quote_id": ..., "figures": {name: "12.34", ...}, "currency": "EUR"}
-  order       {"order_id": n}                  finished   {}
+The workflow events are the engine's (helpcenter.workflow.events documents their kinds and
+details), the support requests the contact page's, the feedback and searches without
+results the help centre's. The agent pages read them here only, so a change of their shape
+touches this file alone.
 """
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, case, cast, func, null, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import DateTime, Index, String, bindparam, case, cast, func, null, select, text, update
+from sqlalchemy.orm import Session
 
-from helpcenter.db import Base
+from helpcenter.contact.models import SupportRequest
 from helpcenter.help.models import ArticleFeedback, SearchMiss
+from helpcenter.workflow.events import SECRET_FIELDS as ENGINE_SECRET_FIELDS
+from helpcenter.workflow.models import WorkflowEvent
 
-# Never shown to an agent, even when a form error carried them (defence in depth: the engine
-# already leaves them out).
-SECRET_FIELDS = frozenset({"card_number", "cvc", "exp_month", "exp_year", "password"})
+# Never shown to an agent, even if a stored event carried them (defence in depth: the engine
+# already leaves their values out).
+SECRET_FIELDS = frozenset({"card_number", "cvc", "exp_month", "exp_year", "password"}) | ENGINE_SECRET_FIELDS
 # A long run of digits typed in any other field may still be a card number.
 CARD_LIKE = re.compile(r"(?:\d[ -]?){12,18}\d")
 HIDDEN = "•••"
-
-# The steps of each workflow in the order a customer meets them (the engine's registry at merge).
-WORKFLOW_STEPS = {
-    "seats": ("sign-in", "product", "seats", "review", "payment", "confirm", "done"),
-    "payment": ("sign-in", "card", "vat", "confirm", "done"),
-}
 PROBLEM_KINDS = ("refusal", "form_error")
 
-
-# --- provisional models: replaced by the engine's/contact's models at merge ------------------
-
-class WorkflowEvent(Base):
-    """PROVISIONAL (replaced by the workflow engine's model at merge): one thing a customer saw."""
-
-    __tablename__ = "workflow_events"
-    # What the insights page needs of the real table too: funnels read only this covering index,
-    # problems a (kind, at) range.
-    __table_args__ = (Index("ix_workflow_events_funnel", "kind", "workflow", "step", "run_id", "at"),
-                      Index("ix_workflow_events_kind_at", "kind", "at"))
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[str] = mapped_column(String(64))
-    reference: Mapped[str] = mapped_column(String(16), index=True)
-    workflow: Mapped[str] = mapped_column(String(40))
-    contact_id: Mapped[int | None] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(20))
-    step: Mapped[str | None] = mapped_column(String(40))
-    detail: Mapped[dict] = mapped_column(JSON, default=dict)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class SupportRequest(Base):
-    """PROVISIONAL (replaced by the contact page's model at merge): a "Still need help?" request."""
-
-    __tablename__ = "support_requests"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254))
-    message: Mapped[str] = mapped_column(Text)
-    reference: Mapped[str | None] = mapped_column(String(16))
-    page: Mapped[str | None] = mapped_column(String(2000))
-    lang: Mapped[str] = mapped_column(String(5))
-    account_id: Mapped[int | None] = mapped_column(Integer)
-    contact_id: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+# What the insights page needs of the engine's table (created by migration 0002_agent): the
+# funnels read only the first index, the problems a (kind, at) range of the second.
+Index("ix_workflow_events_funnel", WorkflowEvent.kind, WorkflowEvent.workflow, WorkflowEvent.step,
+      WorkflowEvent.run_id, WorkflowEvent.at)
+Index("ix_workflow_events_kind_at", WorkflowEvent.kind, WorkflowEvent.at)
 
 
 # --- trails --------------------------------------------------------------------------------
 
 def without_secrets(value):
-    """The value with every secret field dropped and card-like digit runs hidden, at any depth."""
+    """The value with every secret field's entry dropped and card-like digit runs hidden, at any depth."""
     if isinstance(value, dict):
         return {k: without_secrets(v) for k, v in value.items() if str(k) not in SECRET_FIELDS}
     if isinstance(value, (list, tuple)):
@@ -105,8 +62,8 @@ class Trail:
 
     @property
     def order_ids(self) -> list[int]:
-        return [int(e.detail["order_id"]) for e in self.events
-                if e.kind == "order" and str(e.detail.get("order_id", "")).isdigit()]
+        return [int(e.detail["order"]) for e in self.events
+                if e.kind == "order" and str(e.detail.get("order", "")).isdigit()]
 
 
 def find_trail(db: Session, reference: str) -> Trail | None:
@@ -172,16 +129,34 @@ def funnel_counts(db: Session, start: datetime, end: datetime) -> list[tuple[str
             + [(w, None, "finished", n) for w, n in finished])
 
 
-def problem_counts(db: Session, start: datetime, end: datetime) -> list[tuple[str, str | None, str, str, int]]:
-    """(workflow, step, kind, what, count) of refusals (what: the reason) and form errors (what: the
-    fields), most frequent first."""
-    what = func.coalesce(WorkflowEvent.detail["reason"].as_string(), WorkflowEvent.detail["fields"].as_string(), "")
+def problem_counts(db: Session, start: datetime, end: datetime) -> list[tuple[str, str, str, str, int]]:
+    """(workflow, step, kind, what, count), most frequent first: refusals by code, form errors by field."""
+    in_period = (WorkflowEvent.at >= start, WorkflowEvent.at < end)
     count = func.count()
-    rows = db.execute(select(WorkflowEvent.workflow, WorkflowEvent.step, WorkflowEvent.kind, what, count)
-                      .where(WorkflowEvent.at >= start, WorkflowEvent.at < end, WorkflowEvent.kind.in_(PROBLEM_KINDS))
-                      .group_by(WorkflowEvent.workflow, WorkflowEvent.step, WorkflowEvent.kind, what)
-                      .order_by(count.desc(), WorkflowEvent.workflow, WorkflowEvent.step)).all()
-    return [tuple(r) for r in rows]
+    code = func.coalesce(WorkflowEvent.detail["code"].as_string(), "")
+    refusals = db.execute(select(WorkflowEvent.workflow, WorkflowEvent.step, code, count)
+                          .where(WorkflowEvent.kind == "refusal", *in_period)
+                          .group_by(WorkflowEvent.workflow, WorkflowEvent.step, code)).all()
+    rows = [(w, s, "refusal", c, n) for w, s, c, n in refusals]
+    rows += [(w, s, "form_error", f, n) for w, s, f, n in _form_error_fields(db, start, end)]
+    return sorted(rows, key=lambda r: (-r[4], r[0], r[1], r[3]))
+
+
+def _form_error_fields(db: Session, start: datetime, end: datetime):
+    """(workflow, step, field, count): one row per field named in a form_error's detail."""
+    params = {"start": start, "end": end}
+    moments = (bindparam("start", type_=DateTime(timezone=True)), bindparam("end", type_=DateTime(timezone=True)))
+    if db.get_bind().dialect.name == "postgresql":
+        sql = text("SELECT workflow, step, field, count(*) FROM (SELECT workflow, step,"
+                   " json_object_keys(detail -> 'fields') AS field FROM workflow_events"
+                   " WHERE kind = 'form_error' AND at >= :start AND at < :end"
+                   " AND json_typeof(detail -> 'fields') = 'object') AS f GROUP BY workflow, step, field")
+    else:
+        sql = text("SELECT e.workflow, e.step, j.key, count(*) FROM workflow_events AS e,"
+                   " json_each(e.detail, '$.fields') AS j"
+                   " WHERE e.kind = 'form_error' AND e.at >= :start AND e.at < :end"
+                   " GROUP BY e.workflow, e.step, j.key")
+    return db.execute(sql.bindparams(*moments), params).all()
 
 
 def search_miss_counts(db: Session, start: datetime, end: datetime, limit: int = 100) -> list[tuple[str, str, int]]:

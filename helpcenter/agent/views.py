@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 
 from babel.dates import format_datetime
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -23,13 +23,9 @@ bp = localized_blueprint("agent", __name__, url_prefix="/agent", static_folder="
 REFERENCE_RE = re.compile(r"HC-[A-Z0-9]{6,12}\Z")
 REQUESTS_PER_PAGE = 25
 TIME_FORMATS = {"en": "d MMMM y, HH:mm:ss", "fr": "d MMMM y, HH 'h' mm 'min' ss 's'"}
-STEP_LABELS = {
-    "sign-in": _l("Sign in"), "product": _l("Choose the product"), "seats": _l("Change the number of seats"),
-    "review": _l("Review the order"), "payment": _l("Payment"), "confirm": _l("Confirm the order"),
-    "done": _l("Confirmation"), "card": _l("Card"), "vat": _l("VAT number"),
-    "corporate": _l("Corporate account"), "not-billing-contact": _l("Not a billing contact"),
-}
 WORKFLOW_LABELS = {"seats": _l("Change the number of seats"), "payment": _l("Update the payment details")}
+# The money figures of a quote event, in the order the review page shows them.
+MONEY_FIGURES = ("credit", "charge", "net", "tax", "total", "balance_applied", "due")
 FIGURE_LABELS = {
     "credit": _l("Credit for unused time"), "charge": _l("New period"), "net": _l("Net"), "tax": _l("VAT"),
     "total": _l("Total"), "balance_applied": _l("Balance applied"), "due": _l("Total due"),
@@ -50,9 +46,21 @@ def _private(response):
     return response
 
 
+def _workflows() -> dict:
+    """The registered workflows (helpcenter.workflow.register): their steps in order, with titles."""
+    return current_app.extensions["workflows"]
+
+
 @bp.app_template_global()
-def step_label(step: str | None) -> str:
-    return str(STEP_LABELS.get(step, step or ""))
+def step_label(workflow: str, step: str | None) -> str:
+    """A step's title as its page shows it (the code when the workflow no longer has that step)."""
+    known = _workflows().get(workflow)
+    title = next((s.title for s in known.steps if s.name == step), None) if known else None
+    return str(title) if title is not None else (step or "")
+
+
+def _step_orders() -> dict[str, tuple]:
+    return {name: tuple(s.name for s in workflow.steps) for name, workflow in _workflows().items()}
 
 
 @bp.app_template_global()
@@ -137,7 +145,8 @@ def trail(reference):
         page = operations.view_trail(get_session(), current_staff(), reference, ip=request.remote_addr, now=_now())
     if page is None:
         return render_template("agent/no_such_reference.html", reference=reference[:40]), 404
-    return render_template("agent/trail.html", page=page, trail=page.trail, secret_fields=sources.SECRET_FIELDS)
+    return render_template("agent/trail.html", page=page, trail=page.trail, secret_fields=sources.SECRET_FIELDS,
+                           money_figures=MONEY_FIGURES)
 
 
 # --- requests -----------------------------------------------------------------------------
@@ -194,14 +203,14 @@ def insights_page():
     """Funnels, problems per step, searches without results and feedback for a period (30 days by default)."""
     form, period = _period()
     errors = error_items(form)
-    data = insights.gather(get_session(), period)
+    data = insights.gather(get_session(), period, _step_orders())
     return render_template("agent/insights.html", form=form, data=data, period=period, errors=errors,
                            has_errors=bool(errors), bar_chart=insights.bar_chart, article_title=_article_title,
                            funnel_bars=_funnel_bars, feedback_bars=_feedback_bars), 400 if errors else 200
 
 
 def _funnel_bars(funnel: insights.Funnel) -> list[tuple[str, int]]:
-    return ([(_("Started"), funnel.started)] + [(step_label(s.step), s.reached) for s in funnel.steps]
+    return ([(_("Started"), funnel.started)] + [(step_label(funnel.workflow, s.step), s.reached) for s in funnel.steps]
             + [(_("Finished"), funnel.finished)])
 
 
@@ -218,7 +227,7 @@ def insights_csv(table):
     form, period = _period()
     if form.errors:
         abort(400)
-    data = insights.gather(get_session(), period)
+    data = insights.gather(get_session(), period, _step_orders())
     header, rows = _csv_rows(table, data)
     body = insights.to_csv(header, rows)
     name = f"{table}-{period.start.isoformat()}-{period.end.isoformat()}.csv"

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from helpcenter.billing import models as m
 from helpcenter.billing.pricing import period_end
+from helpcenter.billing.identity import PRODUCTION_PASSWORDS, Passwords
 from helpcenter.billing.service import hash_password
 
 PRODUCTS = [
@@ -27,6 +28,7 @@ PRODUCTS = [
 ACCOUNTS = [
     {
         "name": "Atelier Dupont SARL", "country": "FR", "currency": "EUR", "locale": "fr",
+        "timezone": "Europe/Paris",
         "corporate": False, "balance": Decimal("0.00"),
         "contacts": [("billing@dupont.example", "Claire Dupont", "demo-pass-fr", "billing_contact"),
                      ("admin@dupont.example", "Marc Lefèvre", "demo-pass-admin", "admin")],
@@ -39,6 +41,7 @@ ACCOUNTS = [
     },
     {
         "name": "Northwind Traders Inc.", "country": "US", "currency": "USD", "locale": "en",
+        "timezone": "America/New_York",
         "corporate": False, "balance": Decimal("25.00"),
         "contacts": [("billing@northwind.example", "Nancy Davolio", "demo-pass-en", "billing_contact")],
         "card": ("Mastercard", "4444", 8, 2029, "tok_sbx_ok_demo_northwind"),
@@ -53,6 +56,7 @@ ACCOUNTS = [
     },
     {
         "name": "Globex Corporation", "country": "US", "currency": "USD", "locale": "en",
+        "timezone": "America/Chicago",
         "corporate": True, "balance": Decimal("0.00"),
         "advisor": ("Jordan Lee", "jordan.lee@vendor.example", "+1 555 0100"),
         "contacts": [("billing@globex.example", "Pat Morgan", "demo-pass-corp", "billing_contact")],
@@ -64,14 +68,18 @@ ACCOUNTS = [
 
 
 @functools.lru_cache(maxsize=None)
-def _demo_hash(password: str) -> str:
-    # Hashing is slow by design; the demo passwords are hashed once per process.
-    return hash_password(password)
+def _demo_hash(password: str, profile: str) -> str:
+    # Hashing is slow by design; the demo passwords are hashed once per process and profile.
+    return hash_password(password, Passwords(profile))
 
 
-def seed_demo(session: Session, today: date) -> None:
+def seed_demo(session: Session, today: date, passwords: Passwords | None = None) -> None:
     """Create the demo catalogue, accounts, contacts, subscriptions, cards and seat users
-    (periods relative to `today`) where they are missing. The caller commits."""
+    (periods relative to `today`) where they are missing. The caller commits.
+
+    `passwords` gives the hash profile (the app's PASSWORD_HASH_PROFILE); the production one by default.
+    """
+    profile = (passwords or PRODUCTION_PASSWORDS).profile
     now = datetime.now(timezone.utc)
     products = {}
     for code, name, seat_type, term, prices in PRODUCTS:
@@ -86,27 +94,31 @@ def seed_demo(session: Session, today: date) -> None:
                 session.add(m.ProductPrice(product_id=product.id, currency=currency, unit_price=price))
         products[code] = product
     for spec in ACCOUNTS:
-        _seed_account(session, spec, products, today, now)
+        _seed_account(session, spec, products, today, now, profile)
     session.flush()
 
 
-def _seed_account(session: Session, spec: dict, products: dict, today: date, now: datetime) -> None:
+def _seed_account(session: Session, spec: dict, products: dict, today: date, now: datetime, profile: str) -> None:
     account = session.scalar(select(m.Account).where(m.Account.name == spec["name"]))
     if account is None:
         advisor = spec.get("advisor") or (None, None, None)
         account = m.Account(name=spec["name"], country=spec["country"], currency=spec["currency"],
-                            locale=spec["locale"], corporate=spec["corporate"], advisor_name=advisor[0],
-                            advisor_email=advisor[1], advisor_phone=advisor[2], vat_number=None,
+                            locale=spec["locale"], timezone=spec["timezone"], corporate=spec["corporate"],
+                            advisor_name=advisor[0], advisor_email=advisor[1], advisor_phone=advisor[2],
+                            vat_number=None,
                             balance=spec["balance"])
         session.add(account)
         session.flush()
         if spec["balance"]:
             session.add(m.LedgerEntry(account_id=account.id, kind="opening", amount=spec["balance"],
                                       currency=spec["currency"], balance_after=spec["balance"], created_at=now))
+    elif account.timezone == "UTC":
+        # A demo database made before accounts had a time zone: the migration left the default.
+        account.timezone = spec["timezone"]
     for email, name, password, role in spec["contacts"]:
         if session.scalar(select(m.Contact.id).where(m.Contact.email == email)) is None:
             session.add(m.Contact(account_id=account.id, email=email, name=name,
-                                  password_hash=_demo_hash(password), role=role))
+                                  password_hash=_demo_hash(password, profile), role=role))
     if spec["card"] and session.scalar(select(m.PaymentMethod.id)
                                        .where(m.PaymentMethod.account_id == account.id)) is None:
         brand, last4, month, year, token = spec["card"]

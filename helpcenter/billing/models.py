@@ -26,6 +26,8 @@ class Account(Base):
     country: Mapped[str] = mapped_column(String(2))
     currency: Mapped[str] = mapped_column(String(3))
     locale: Mapped[str] = mapped_column(String(10), default="en")
+    # IANA zone (Europe/Paris): the account's times of day (orders, quote expiry) are shown in it.
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     corporate: Mapped[bool] = mapped_column(Boolean, default=False)
     advisor_name: Mapped[str | None] = mapped_column(String(200))
     advisor_email: Mapped[str | None] = mapped_column(String(254))
@@ -49,6 +51,8 @@ class Contact(Base):
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
+    # Bumped at sign-out: a session made with another generation is revoked (helpcenter/auth).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     account: Mapped[Account] = relationship()
 

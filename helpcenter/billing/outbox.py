@@ -10,14 +10,14 @@ import logging
 import re
 import smtplib
 import socket
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage as MimeMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from babel.dates import format_date
-from babel.numbers import format_currency, format_percent
+from babel.numbers import format_percent
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, or_, select, update
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from helpcenter.billing import models as m
 from helpcenter.billing import read
 from helpcenter.config import PROJECT_ROOT
+from helpcenter.formatting import format_day, format_money
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,9 @@ TEMPLATES = Path(__file__).resolve().parent / "email_templates"
 DEFAULT_TRANSLATIONS = PROJECT_ROOT / "translations"
 LANGUAGES = ("en", "fr")
 ORDER_CONFIRMATION = "order_confirmation"
+PAYMENT_DETAILS_CHANGED = "payment_details_changed"  # no order either
 SEAT_ASSIGNED = "seat_assigned"  # no order: order_id stays NULL, so the (order_id, kind) key never applies
+SUPPORT_REQUEST = "support_request_received"  # the reply to a "Still need help?" form; no order either
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ class MailSettings:
     sender: str = "Billing Centre <billing@helpcenter.example>"
     timeout: float = 10.0
     translations_dir: str = str(DEFAULT_TRANSLATIONS)
+    # Development without a mail server: print each kept email (headers and text part) to the console.
+    echo: bool = False
 
     @property
     def enabled(self) -> bool:
@@ -58,7 +63,8 @@ class MailSettings:
                    port=int(config.get("MAIL_PORT") or defaults.port),
                    sender=config.get("MAIL_DEFAULT_SENDER") or defaults.sender,
                    timeout=float(config.get("MAIL_TIMEOUT") or defaults.timeout),
-                   translations_dir=str(config.get("TRANSLATIONS_DIR") or defaults.translations_dir))
+                   translations_dir=str(config.get("TRANSLATIONS_DIR") or defaults.translations_dir),
+                   echo=config.get("ENV") == "development" and not config.get("TESTING"))
 
 
 @dataclass(frozen=True)
@@ -109,10 +115,10 @@ def render_order_confirmation(order: read.Order, *, locale: str, account_name: s
     env = _environment(str(translations_dir), locale)
 
     def money(amount):
-        return format_currency(amount, order.currency, locale=locale)
+        return format_money(amount, order.currency, locale)
 
     def day(value):
-        return format_date(value, format="long", locale=locale)
+        return format_day(value, locale)
 
     def percent(rate):
         return format_percent(rate, locale=locale, decimal_quantization=False)
@@ -141,13 +147,19 @@ def queue_order_confirmation(session: Session, order: read.Order, *, to_address:
     return message
 
 
-def render_seat_assignment(*, locale: str, user_name: str, user_email: str, product_name: str, account_name: str,
+def render_seat_assignment(*, locale: str, user_email: str, product_name: str, account_name: str,
                            sign_in_url: str | None = None,
                            translations_dir: str | Path = DEFAULT_TRANSLATIONS) -> RenderedEmail:
-    """The email telling a user that they now hold a seat of a product, in `locale` ("en" or "fr")."""
+    """The email telling a user that they now hold a seat of a product, in `locale` ("en" or "fr").
+
+    The user's name is not in it: an account admin types that name freely, and text of their
+    choosing beside a link, sent from the vendor's address, is a phishing kit ("Hello Urgent:
+    verify billing at https://..."). Everything in it comes from the vendor or is the address
+    the email goes to.
+    """
     locale = email_locale(locale)
     env = _environment(str(translations_dir), locale)
-    context = {"lang": locale, "user_name": user_name, "user_email": user_email, "product_name": product_name,
+    context = {"lang": locale, "user_email": user_email, "product_name": product_name,
                "account_name": account_name, "sign_in_url": sign_in_url}
     subject = env.get_template("seat_assigned_subject.txt").render(context).strip()
     text = env.get_template("seat_assigned.txt").render(context)
@@ -155,17 +167,72 @@ def render_seat_assignment(*, locale: str, user_name: str, user_email: str, prod
     return RenderedEmail(subject=re.sub(r"[ \t\r\n]+", " ", subject), text=text, html=html)
 
 
-def queue_seat_assignment(session: Session, *, account_id: int, locale: str, to_address: str, user_name: str,
+def queue_seat_assignment(session: Session, *, account_id: int, locale: str, to_address: str,
                           product_name: str, account_name: str, sign_in_url: str | None, translations_dir,
                           now: datetime) -> m.EmailMessage:
     """Put the "you now have a seat" email to the user in the outbox (in the caller's transaction)."""
     locale = email_locale(locale)
-    rendered = render_seat_assignment(locale=locale, user_name=user_name, user_email=to_address,
+    rendered = render_seat_assignment(locale=locale, user_email=to_address,
                                       product_name=product_name, account_name=account_name,
                                       sign_in_url=sign_in_url, translations_dir=translations_dir)
     message = m.EmailMessage(account_id=account_id, order_id=None, kind=SEAT_ASSIGNED, to_address=to_address,
                              locale=locale, subject=rendered.subject[:300], text_body=rendered.text,
                              html_body=rendered.html, created_at=now, attempts=0)
+    session.add(message)
+    session.flush()
+    return message
+
+
+def render_support_acknowledgement(*, locale: str, request_number: int, reference: str | None, message: str,
+                                   translations_dir: str | Path = DEFAULT_TRANSLATIONS) -> RenderedEmail:
+    """"We have your request": the reply to a "Still need help?" form, in `locale` ("en" or "fr")."""
+    locale = email_locale(locale)
+    env = _environment(str(translations_dir), locale)
+    context = {"lang": locale, "request_number": request_number, "reference": reference, "message": message}
+    subject = env.get_template("support_request_subject.txt").render(context).strip()
+    text = env.get_template("support_request.txt").render(context)
+    html = env.get_template("support_request.html").render(context)
+    return RenderedEmail(subject=re.sub(r"[ \t\r\n]+", " ", subject), text=text, html=html)
+
+
+def queue_support_acknowledgement(session: Session, *, account_id: int | None, locale: str, to_address: str,
+                                  request_number: int, reference: str | None, message: str, translations_dir,
+                                  now: datetime) -> m.EmailMessage:
+    """Put the acknowledgement of a support request in the outbox (in the caller's transaction)."""
+    locale = email_locale(locale)
+    rendered = render_support_acknowledgement(locale=locale, request_number=request_number, reference=reference,
+                                              message=message, translations_dir=translations_dir)
+    email = m.EmailMessage(account_id=account_id, order_id=None, kind=SUPPORT_REQUEST, to_address=to_address,
+                           locale=locale, subject=rendered.subject[:300], text_body=rendered.text,
+                           html_body=rendered.html, created_at=now, attempts=0)
+    session.add(email)
+    session.flush()
+    return email
+
+
+def render_payment_details_changed(change: read.PaymentDetailsChange, *, locale: str, account_name: str,
+                                   account_url: str,
+                                   translations_dir: str | Path = DEFAULT_TRANSLATIONS) -> RenderedEmail:
+    """The email confirming a new card and/or VAT number, in `locale` ("en" or "fr")."""
+    locale = email_locale(locale)
+    env = _environment(str(translations_dir), locale)
+    context = {"lang": locale, "change": change, "account_name": account_name, "account_url": account_url}
+    subject = env.get_template("payment_details_subject.txt").render(context).strip()
+    text = env.get_template("payment_details.txt").render(context)
+    html = env.get_template("payment_details.html").render(context)
+    return RenderedEmail(subject=re.sub(r"[ \t\r\n]+", " ", subject), text=text, html=html)
+
+
+def queue_payment_details_changed(session: Session, change: read.PaymentDetailsChange, *, account_id: int,
+                                  account_name: str, locale: str, account_url: str, translations_dir,
+                                  now: datetime) -> m.EmailMessage:
+    """Put the "your payment details changed" email in the outbox (in the caller's transaction)."""
+    locale = email_locale(locale)
+    rendered = render_payment_details_changed(change, locale=locale, account_name=account_name,
+                                              account_url=account_url, translations_dir=translations_dir)
+    message = m.EmailMessage(account_id=account_id, order_id=None, kind=PAYMENT_DETAILS_CHANGED,
+                             to_address=change.email, locale=locale, subject=rendered.subject[:300],
+                             text_body=rendered.text, html_body=rendered.html, created_at=now, attempts=0)
     session.add(message)
     session.flush()
     return message
@@ -226,7 +293,7 @@ def deliver_message(session: Session, settings: MailSettings, message_id: int) -
 
     Never raises for a delivery problem: the message stays in the outbox for a retry."""
     if not settings.enabled:
-        _log_kept(session, [message_id])
+        _log_kept(session, [message_id], settings)
         return False
     message = _claim(session, settings, message_id)
     if message is None:
@@ -254,7 +321,7 @@ def _hang_up(smtp: smtplib.SMTP | None) -> None:
         smtp.close()
 
 
-def _log_kept(session: Session, ids: list[int] | None = None) -> int:
+def _log_kept(session: Session, ids: list[int] | None = None, settings: MailSettings | None = None) -> int:
     stmt = select(m.EmailMessage).where(m.EmailMessage.sent_at.is_(None))
     if ids is not None:
         stmt = stmt.where(m.EmailMessage.id.in_(ids))
@@ -262,13 +329,30 @@ def _log_kept(session: Session, ids: list[int] | None = None) -> int:
     for message in messages:
         log.info("no mail server configured: email %s to %s (%r) kept in the outbox",
                  message.id, message.to_address, message.subject)
+        if settings is not None and settings.echo:
+            print(console_text(message, settings.sender), file=sys.stdout, flush=True)
     return len(messages)
+
+
+def console_text(message: m.EmailMessage, sender: str) -> str:
+    """The email as a developer reads it in the console: headers, then the text part."""
+    rule = "-" * 72
+    return "\n".join([
+        rule, f"Email {message.id} kept in the outbox (no mail server configured)",
+        f"From: {sender}", f"To: {message.to_address}", f"Subject: {message.subject}",
+        f"Content-Language: {message.locale}", f"X-Outbox-Kind: {message.kind}", "",
+        message.text_body.rstrip(), rule])
+
+
+def list_messages(session: Session, limit: int = 100) -> list[m.EmailMessage]:
+    """The newest messages of the outbox, sent or not (the development outbox page)."""
+    return list(session.scalars(select(m.EmailMessage).order_by(m.EmailMessage.id.desc()).limit(limit)))
 
 
 def deliver_pending(session: Session, settings: MailSettings) -> DeliveryReport:
     """Send every unsent message (retrying failed ones) over one SMTP connection."""
     if not settings.enabled:
-        kept = _log_kept(session)
+        kept = _log_kept(session, settings=settings)
         session.rollback()
         return DeliveryReport(sent=0, failed=0, pending=kept, enabled=False)
     ids = session.scalars(select(m.EmailMessage.id).where(m.EmailMessage.sent_at.is_(None))

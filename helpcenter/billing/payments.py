@@ -45,6 +45,9 @@ class PaymentGateway(Protocol):
                description: str) -> ChargeResult:
         """Take the amount; the same idempotency key never charges twice (PaymentFailed)."""
 
+    def verify(self, *, token: str) -> None:
+        """A zero-amount verification that the card can be charged (PaymentFailed)."""
+
 
 def luhn_ok(digits: str) -> bool:
     total = 0
@@ -125,8 +128,8 @@ class SandboxGateway:
     """Behaves like a provider's test mode; records its charges in `gateway_charges`.
 
     4242 4242 4242 4242 (and any other valid card) succeeds, 4000 0000 0000 0002 is
-    declined when it is saved, 4000 0000 0000 9995 is saved but every charge fails for
-    insufficient funds. Tokens name their behaviour, as a provider's test tokens do.
+    declined when it is tokenized, 4000 0000 0000 9995 is tokenized but every charge and
+    every zero-amount verification fails for insufficient funds. Tokens name their behaviour, as a provider's test tokens do.
     """
 
     def __init__(self, session: Session):
@@ -139,6 +142,12 @@ class SandboxGateway:
         behaviour = _NSF if digits == INSUFFICIENT_FUNDS_CARD else _OK
         return CardToken(token=f"tok_sbx_{behaviour}_{secrets.token_hex(12)}", brand=brand,
                          last4=digits[-4:], exp_month=month, exp_year=year)
+
+    def verify(self, *, token: str) -> None:
+        if not token.startswith("tok_sbx_"):
+            raise PaymentFailed("card_declined")
+        if token.startswith(f"tok_sbx_{_NSF}_"):
+            raise PaymentFailed("insufficient_funds")
 
     def charge(self, *, token: str, amount: Decimal, currency: str, idempotency_key: str,
                description: str) -> ChargeResult:

@@ -122,6 +122,8 @@ def parse_seat_count(value) -> int | None:
     sign = 1
     if text[:1] in "+-" and text:
         sign, text = (-1 if text[0] == "-" else 1), text[1:]
-    if not text.isascii() or not text.isdigit() or len(text) > 9:
+    # A long run of digits is still a whole number (out of range, so the 1–500 message applies);
+    # the length cap only keeps int() cheap.
+    if not text.isascii() or not text.isdigit() or len(text) > 100:
         return None
     return sign * int(text)

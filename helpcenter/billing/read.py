@@ -42,6 +42,7 @@ class Contact:
     corporate: bool
     advisor: Advisor | None
     locale: str
+    timezone: str = "UTC"  # IANA name: times of day are shown in it
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Account:
     payment_method: PaymentMethod | None
     in_eu: bool
     vat_number_offered: bool
+    timezone: str = "UTC"  # IANA name: times of day are shown in it
 
 
 @dataclass(frozen=True)
@@ -183,3 +185,22 @@ class CardDetails:
     def __repr__(self) -> str:  # never print the number or the CVC in logs or tracebacks
         digits = "".join(ch for ch in str(self.number) if ch.isdigit())
         return f"CardDetails(number='…{digits[-4:]}', exp={self.exp_month}/{self.exp_year})"
+
+
+@dataclass(frozen=True)
+class PaymentChoice:
+    """Step 5 of a seat change: the quote to place, and the new card to charge (None: the card on file)."""
+
+    quote: Quote
+    card: object | None      # payments.CardToken
+
+
+@dataclass(frozen=True)
+class PaymentDetailsChange:
+    """What the payment-details workflow changed."""
+
+    payment_method: PaymentMethod | None
+    card_changed: bool
+    vat_number: str | None
+    vat_changed: bool
+    email: str

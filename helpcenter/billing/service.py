@@ -5,58 +5,48 @@ take a clock (helpcenter.clock.Clock). Operations that change state commit
 themselves, or roll back and raise a BillingError: a refusal never leaves
 anything half done. Nothing here knows about Flask or HTTP.
 """
+import hashlib
 import logging
-import math
 import re
 import secrets
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from helpcenter.billing import models as m
-from helpcenter.billing import pricing, read, vat
+from helpcenter.billing import identity, pricing, read, vat
 from helpcenter.billing.errors import (CardInvalid, NotAllowed, NotFound, PaymentFailed, QuoteExpired, QuoteStale,
-                                       SeatAssignmentRefused, SeatChangeRefused, SignInFailed,
-                                       SignInThrottled, UserInvalid, VatNumberInvalid)
-from helpcenter.billing.payments import PaymentGateway, SandboxGateway, check_card
+                                       SeatAssignmentRefused, SeatChangeRefused, UserInvalid,
+                                       VatNumberInvalid)
+from helpcenter.billing.payments import CardToken, PaymentGateway, SandboxGateway, check_card
 
 log = logging.getLogger(__name__)
 
 QUOTE_LIFETIME = timedelta(minutes=30)
-THROTTLE_FAILURES = 5
-THROTTLE_WINDOW = timedelta(minutes=15)
-PASSWORD_MAX = 1024
 NAME_MAX = 100
+# Abuse limits (SECURITY.md, "Rate limits"): an account admin chooses who is emailed and
+# their name, so the vendor's address must not become a free mass-mailer.
+SEAT_EMAIL_WINDOW = timedelta(hours=24)
+SEAT_EMAILS_PER_USER = 3  # "you now have a seat" emails to one address per window
+SEAT_EMAILS_PER_ACCOUNT = 100  # such emails from one account per window
+MAX_USERS_PER_ACCOUNT = 1000  # users an account may hold (the largest demo account has 250)
 EMAIL_MAX = 254
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 DEFAULT_SELLER_COUNTRY = "IE"
 
-_hasher = PasswordHasher()
-_dummy_hash: str | None = None
 
 
 # --- small helpers ------------------------------------------------------------
 
-def hash_password(password: str) -> str:
-    """An argon2id hash of the password."""
-    return _hasher.hash(password)
+def hash_password(password: str, passwords: identity.Passwords | None = None) -> str:
+    """An argon2id hash of the password (the production profile unless told otherwise)."""
+    return (passwords or identity.PRODUCTION_PASSWORDS).hash(password)
 
 
-def _dummy() -> str:
-    """A hash to verify against when the email is unknown, so both paths take the same time."""
-    global _dummy_hash
-    if _dummy_hash is None:
-        _dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
-    return _dummy_hash
-
-
-def normalize_email(email: str | None) -> str:
-    return (email or "").strip().lower()
+normalize_email = identity.normalize_email
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -95,7 +85,7 @@ def _contact_read(contact: m.Contact, account: m.Account) -> read.Contact:
         contact_id=contact.id, account_id=account.id, email=contact.email, name=contact.name,
         role=contact.role, is_billing_contact=contact.role == "billing_contact",
         account_name=account.name, corporate=account.corporate, advisor=_advisor(account),
-        locale=account.locale)
+        locale=account.locale, timezone=account.timezone)
 
 
 def _subscription_read(sub: m.Subscription, product: m.Product, assigned: int) -> read.Subscription:
@@ -192,65 +182,50 @@ def _assigned_count(session: Session, subscription_id: int) -> int:
                           .where(m.SeatAssignment.subscription_id == subscription_id)) or 0
 
 
-def _lock_subscription(session: Session, subscription_id: int, account_id: int):
-    """Lock the subscription and its account for this transaction; return (sub, product, account).
+def _lock_account(session: Session, account_id: int) -> m.Account:
+    """Lock the account for this transaction: the first lock of every billing operation.
 
-    PostgreSQL: SELECT ... FOR UPDATE on both rows. SQLite has one writer at a time: a
-    no-op UPDATE takes the database's write lock before anything is read.
+    One lock order everywhere (account, then subscription, then the rest), taken at the
+    start, is what keeps concurrent operations of one account from deadlocking on
+    PostgreSQL (SELECT ... FOR UPDATE). SQLite has one writer at a time: a no-op UPDATE
+    takes the database's write lock before anything is read.
     """
-    stmt = (select(m.Subscription, m.Product, m.Account)
-            .join(m.Product, m.Subscription.product_id == m.Product.id)
-            .join(m.Account, m.Subscription.account_id == m.Account.id)
-            .where(m.Subscription.id == subscription_id, m.Subscription.account_id == account_id)
+    stmt = select(m.Account).where(m.Account.id == account_id).execution_options(populate_existing=True)
+    if _is_postgresql(session):
+        stmt = stmt.with_for_update()
+    else:
+        table = m.Account.__table__
+        session.execute(update(table).where(table.c.id == account_id).values(balance=table.c.balance))
+    account = session.scalar(stmt)
+    if account is None:
+        raise NotFound()
+    return account
+
+
+def _lock_account_and_subscription(session: Session, account_id: int, subscription_id: int):
+    """(account, subscription), locked in that order; NotFound unless the subscription is the account's."""
+    account = _lock_account(session, account_id)
+    stmt = (select(m.Subscription).where(m.Subscription.id == subscription_id,
+                                         m.Subscription.account_id == account_id)
             .execution_options(populate_existing=True))
     if _is_postgresql(session):
-        stmt = stmt.with_for_update(of=[m.Subscription, m.Account])
-    else:
-        table = m.Subscription.__table__
-        session.execute(update(table).where(table.c.id == subscription_id).values(seats=table.c.seats))
-    row = session.execute(stmt).first()
-    if row is None:
+        stmt = stmt.with_for_update()
+    sub = session.scalar(stmt)
+    if sub is None:
         raise NotFound()
-    return row[0], row[1], row[2]
+    return account, sub
+
+
+def _lock_subscription(session: Session, subscription_id: int, account_id: int):
+    """Lock the account, then the subscription; return (sub, product, account)."""
+    account, sub = _lock_account_and_subscription(session, account_id, subscription_id)
+    product = session.get(m.Product, sub.product_id)
+    return sub, product, account
 
 
 # --- sign in ------------------------------------------------------------------
-
-def authenticate(session: Session, clock, email: str, password: str, *, ip: str | None = None) -> read.Contact:
-    """The contact with this email and password; SignInFailed, or SignInThrottled after
-    5 failures for the email within 15 minutes (until the window has passed)."""
-    address = normalize_email(email)[:EMAIL_MAX]
-    now = clock.now()
-    window_start = now - THROTTLE_WINDOW
-    recent = session.scalars(
-        select(m.SignInFailure.at).where(m.SignInFailure.email == address, m.SignInFailure.at > window_start)
-        .order_by(m.SignInFailure.at.desc()).limit(THROTTLE_FAILURES)).all()
-    if len(recent) >= THROTTLE_FAILURES:
-        until = _utc(recent[THROTTLE_FAILURES - 1]) + THROTTLE_WINDOW
-        raise SignInThrottled(minutes=max(1, math.ceil((until - now).total_seconds() / 60)))
-    row = session.execute(select(m.Contact, m.Account).join(m.Account, m.Contact.account_id == m.Account.id)
-                          .where(m.Contact.email == address)).first()
-    password = password or ""
-    verified = False
-    # Verify even for an unknown email (against a dummy hash) so the answer takes as long.
-    stored = row[0].password_hash if row is not None else _dummy()
-    try:
-        verified = _hasher.verify(stored, password[:PASSWORD_MAX]) and len(password) <= PASSWORD_MAX
-    except (VerificationError, InvalidHashError):
-        verified = False
-    if row is None or not verified:
-        session.execute(delete(m.SignInFailure).where(m.SignInFailure.email == address,
-                                                      m.SignInFailure.at <= window_start))
-        session.add(m.SignInFailure(email=address, at=now, ip=ip and str(ip)[:45]))
-        session.commit()
-        raise SignInFailed()
-    contact, account = row
-    if _hasher.check_needs_rehash(contact.password_hash):
-        contact.password_hash = _hasher.hash(password)
-    session.execute(delete(m.SignInFailure).where(m.SignInFailure.email == address))
-    result = _contact_read(contact, account)
-    session.commit()
-    return result
+# Passwords, throttling and session revocation live in helpcenter/billing/identity.py.
+authenticate = identity.authenticate
 
 
 def get_contact(session: Session, contact_id) -> read.Contact | None:
@@ -284,7 +259,8 @@ def get_account(session: Session, account_id) -> read.Account:
         id=account.id, name=account.name, country=account.country, currency=account.currency,
         locale=account.locale, corporate=account.corporate, advisor=_advisor(account),
         vat_number=account.vat_number, balance=_money(account.balance, account.currency),
-        payment_method=_payment_method(pm), in_eu=eu, vat_number_offered=eu)
+        payment_method=_payment_method(pm), in_eu=eu, vat_number_offered=eu,
+        timezone=account.timezone)
 
 
 def _subscriptions_query(account_id: int):
@@ -368,9 +344,9 @@ def _check_seat_count(new_seats, current: int, assigned: int) -> int:
     return count
 
 
-def _new_quote(session: Session, clock, *, contact: m.Contact, account: m.Account, sub: m.Subscription,
-               seats_after: int, seller_country: str, pm: m.PaymentMethod | None) -> m.Quote:
-    """Price the change from the current state and store it as a quote (not committed)."""
+def _priced_now(clock, *, account: m.Account, sub: m.Subscription, seats_after: int, seller_country: str,
+                pm: m.PaymentMethod | None, contact: m.Contact | None = None) -> m.Quote:
+    """The change priced from the current state with this clock, as an unsaved quote."""
     today = clock.today()
     treatment = vat.vat_treatment(account.country, seller_country, account.vat_number)
     price = pricing.price_seat_change(
@@ -379,8 +355,9 @@ def _new_quote(session: Session, clock, *, contact: m.Contact, account: m.Accoun
         today=today, vat_rate=treatment.rate, balance=Decimal(account.balance))
     card_usable = pm is not None and not _payment_method(pm).is_expired(today)
     now = clock.now()
-    quote = m.Quote(
-        id=secrets.token_urlsafe(24), account_id=account.id, subscription_id=sub.id, contact_id=contact.id,
+    return m.Quote(
+        id=secrets.token_urlsafe(24), account_id=account.id, subscription_id=sub.id,
+        contact_id=contact.id if contact is not None else None,
         subscription_version=sub.version, seats_before=sub.seats, seats_after=seats_after,
         unit_price=sub.unit_price, currency=sub.currency, term=sub.term,
         old_period_start=sub.period_start, old_period_end=sub.period_end, today=today,
@@ -393,6 +370,13 @@ def _new_quote(session: Session, clock, *, contact: m.Contact, account: m.Accoun
         due=price.due, balance_after=price.balance_after,
         needs_payment_step=seats_after > sub.seats or (price.due > 0 and not card_usable),
         created_at=now, expires_at=now + QUOTE_LIFETIME)
+
+
+def _new_quote(session: Session, clock, *, contact: m.Contact, account: m.Account, sub: m.Subscription,
+               seats_after: int, seller_country: str, pm: m.PaymentMethod | None) -> m.Quote:
+    """Price the change from the current state and store it as a quote (not committed)."""
+    quote = _priced_now(clock, account=account, sub=sub, seats_after=seats_after, seller_country=seller_country,
+                        pm=pm, contact=contact)
     session.add(quote)
     return quote
 
@@ -449,12 +433,14 @@ def get_quote(session: Session, *, contact_id, quote_id: str) -> read.Quote:
 def update_payment_details(session: Session, clock, *, contact_id, quote_id: str, use_saved_card: bool,
                            card: read.CardDetails | None, vat_number: str | None, ip: str | None = None,
                            seller_country: str = DEFAULT_SELLER_COUNTRY,
-                           gateway: PaymentGateway | None = None) -> read.Quote:
-    """Save a new card (token only) and/or the VAT number for the quote's account.
+                           gateway: PaymentGateway | None = None) -> read.PaymentChoice:
+    """Step 5 of a seat change: check a new card with the gateway (a token, not yet the card on
+    file) and record the VAT number.
 
     Everything is validated before anything is stored. `vat_number` None leaves the
-    account's number as it is, "" clears it. Returns a new quote when the figures change
-    (the VAT number changed), else the same quote.
+    account's number as it is, "" clears it. The quote in the answer is new when the figures
+    change (the VAT number changed), else the same. A new card becomes the card on file only
+    when `place_order` charges it successfully.
     """
     contact, account = _load_contact(session, contact_id)
     _require_billing_contact(contact, account)
@@ -488,26 +474,16 @@ def update_payment_details(session: Session, clock, *, contact_id, quote_id: str
     token = None if use_saved_card else gateway.tokenize(card, today)
 
     try:
-        if token is not None:
-            if pm is None:
-                pm = m.PaymentMethod(account_id=account.id)
-                session.add(pm)
-            pm.brand, pm.last4 = token.brand, token.last4
-            pm.exp_month, pm.exp_year = token.exp_month, token.exp_year
-            pm.gateway_token, pm.updated_at = token.token, now
-            _audit(session, clock, contact, "payment_method_changed",
-                   {"brand": token.brand, "last4": token.last4,
-                    "expiry": f"{token.exp_month:02d}/{token.exp_year}"}, ip)
         result_quote = quote
         if new_vat != account.vat_number:
-            sub, product, account = _lock_subscription(session, quote.subscription_id, account.id)
+            account, sub = _lock_account_and_subscription(session, account.id, quote.subscription_id)
             _audit(session, clock, contact, "vat_number_changed",
                    {"old": account.vat_number, "new": new_vat}, ip)
             account.vat_number = new_vat
             seats_after = _check_seat_count(quote.seats_after, sub.seats, _assigned_count(session, sub.id))
             result_quote = _new_quote(session, clock, contact=contact, account=account, sub=sub,
                                       seats_after=seats_after, seller_country=seller_country, pm=pm)
-        result = _quote_read(result_quote, product, account, pm)
+        result = read.PaymentChoice(quote=_quote_read(result_quote, product, account, pm), card=token)
         session.commit()
     except Exception:
         session.rollback()
@@ -515,7 +491,119 @@ def update_payment_details(session: Session, clock, *, contact_id, quote_id: str
     return result
 
 
+def verify_card(session: Session, clock, *, contact_id, card: read.CardDetails,
+                gateway: PaymentGateway | None = None) -> CardToken:
+    """The payment-details workflow: a new card checked with the gateway (a zero-amount
+    verification); CardInvalid or PaymentFailed, and nothing is stored either way."""
+    contact, account = _load_contact(session, contact_id)
+    _require_billing_contact(contact, account)
+    gateway = gateway or SandboxGateway(session)
+    token = gateway.tokenize(card, clock.today())
+    gateway.verify(token=token.token)
+    return token
+
+
+def check_vat_number(session: Session, *, contact_id, vat_number: str) -> str | None:
+    """The account's VAT number as it would be recorded (None to clear it), or VatNumberInvalid."""
+    contact, account = _load_contact(session, contact_id)
+    _require_billing_contact(contact, account)
+    return vat.validate_vat_number(vat_number, account.country) if (vat_number or "").strip() else None
+
+
+def _store_card(session: Session, clock, contact: m.Contact, account: m.Account, pm: m.PaymentMethod | None,
+                token: CardToken, ip: str | None) -> m.PaymentMethod:
+    """The card becomes the card on file (after a successful charge or verification)."""
+    if pm is None:
+        pm = m.PaymentMethod(account_id=account.id)
+        session.add(pm)
+    pm.brand, pm.last4 = token.brand, token.last4
+    pm.exp_month, pm.exp_year = token.exp_month, token.exp_year
+    pm.gateway_token, pm.updated_at = token.token, clock.now()
+    _audit(session, clock, contact, "payment_method_changed",
+           {"brand": token.brand, "last4": token.last4, "expiry": f"{token.exp_month:02d}/{token.exp_year}"}, ip)
+    return pm
+
+
+def save_payment_details(session: Session, clock, *, contact_id, card: CardToken | None,
+                         vat_number: str | None, locale: str, account_url: str, ip: str | None = None,
+                         mail_settings=None) -> read.PaymentDetailsChange:
+    """The payment-details workflow's final action: a verified card becomes the card on file
+    and/or the VAT number is recorded (None: left as it is, "": cleared); an email in the
+    account's language confirms it. Nothing to change is not an error: nothing is sent."""
+    from helpcenter.billing import outbox
+
+    settings = mail_settings or outbox.MailSettings()
+    contact, account = _load_contact(session, contact_id)
+    _require_billing_contact(contact, account)
+    new_vat = account.vat_number
+    if vat_number is not None:
+        new_vat = vat.validate_vat_number(vat_number, account.country) if vat_number.strip() else None
+    message_id = None
+    try:
+        account = _lock_account(session, account.id)
+        pm = _account_payment_method(session, account.id)
+        if card is not None:
+            pm = _store_card(session, clock, contact, account, pm, card, ip)
+        vat_changed = new_vat != account.vat_number
+        if vat_changed:
+            _audit(session, clock, contact, "vat_number_changed", {"old": account.vat_number, "new": new_vat}, ip)
+            account.vat_number = new_vat
+        change = read.PaymentDetailsChange(
+            payment_method=_payment_method(pm), card_changed=card is not None,
+            vat_number=account.vat_number, vat_changed=vat_changed, email=contact.email)
+        if change.card_changed or change.vat_changed:
+            message = outbox.queue_payment_details_changed(
+                session, change, account_id=account.id, account_name=account.name, locale=account.locale,
+                account_url=account_url, translations_dir=settings.translations_dir, now=clock.now())
+            message_id = message.id
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    if message_id is not None and mail_settings is not None and mail_settings.enabled:
+        try:
+            outbox.deliver_message(session, mail_settings, message_id)
+        except Exception:  # the change is committed: a delivery problem must not undo it
+            session.rollback()
+            log.exception("payment details of account %s changed; the email stays in the outbox", account.id)
+    return change
+
+
 # --- orders -----------------------------------------------------------------------
+
+def payment_attempt_key(quote_id: str, token: str) -> str:
+    """The idempotency key of one payment attempt: this quote with this card.
+
+    A provider answers a key it has seen with its first answer, errors included: a retry
+    with another card after a refusal must be a new attempt, a double submit the same one.
+    """
+    return f"{quote_id}:{hashlib.sha256(token.encode()).hexdigest()[:24]}"
+
+
+def _card_shown(card: CardToken | None, pm: m.PaymentMethod | None) -> tuple | None:
+    """The card the customer was told would be charged."""
+    if card is not None:
+        return (card.brand, card.last4)
+    return (pm.brand, pm.last4) if pm is not None else None
+
+
+def _figures_digest(q, card: tuple | None) -> str:
+    """A short fingerprint of every figure the customer agrees to (stored or fresh quote, read model)."""
+    c = q.currency
+    money = [_money(getattr(q, name), c) for name in
+             ("unit_price", "credit", "charge", "net", "tax", "total", "balance_applied", "due")]
+    parts = [q.seats_before, q.seats_after, *money, _rate(q.vat_rate), bool(q.reverse_charge),
+             q.new_period_start.isoformat(), q.new_period_end.isoformat(),
+             card if _money(q.due, c) > 0 else None]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+def quote_figures(quote: read.Quote, card: CardToken | None = None) -> str:
+    """What a confirm page shows of a quote, as place_order(shown_figures=...) compares it."""
+    shown = (card.brand, card.last4) if card is not None else (
+        (quote.payment_method.brand, quote.payment_method.last4) if quote.payment_method else None)
+    return _figures_digest(quote, shown)
+
 
 def _existing_order(session: Session, quote_id: str) -> m.Order | None:
     return session.scalar(select(m.Order).where(m.Order.quote_id == quote_id)
@@ -523,11 +611,17 @@ def _existing_order(session: Session, quote_id: str) -> m.Order | None:
 
 
 def place_order(session: Session, clock, *, contact_id, quote_id: str, locale: str, assign_seats_url: str,
-                ip: str | None = None, gateway: PaymentGateway | None = None, mail_settings=None) -> read.Order:
+                ip: str | None = None, gateway: PaymentGateway | None = None, mail_settings=None,
+                card: CardToken | None = None, shown_figures: str | None = None) -> read.Order:
     """Place the quoted change in one transaction; the same quote always gives the same order.
 
-    QuoteExpired, QuoteStale (with a new quote), SeatChangeRefused (seats were assigned
-    meanwhile), PaymentFailed: then nothing has changed and nothing was charged or sent.
+    The change is priced again with this call's clock and the account as it is now; when
+    the figures differ from `shown_figures` (quote_figures() of what the customer agreed to;
+    by default the stored quote's), QuoteStale carries a new quote: this is the one
+    definition of a stale quote. `card` (a token from update_payment_details) is charged
+    instead of the card on file and becomes the card on file only if the charge succeeds.
+    QuoteExpired, QuoteStale, SeatChangeRefused (seats were assigned meanwhile),
+    PaymentFailed: then nothing has changed and nothing was charged or sent.
     With `mail_settings` (outbox.MailSettings) the confirmation is also sent right after
     the commit; a failed send stays in the outbox and the order stands.
     """
@@ -553,10 +647,12 @@ def place_order(session: Session, clock, *, contact_id, quote_id: str, locale: s
         if now >= _utc(quote.expires_at):
             raise QuoteExpired()
         pm = _account_payment_method(session, account.id)
-        if (sub.version != quote.subscription_version
-                or _money(account.balance, account.currency) != _money(quote.balance_before, quote.currency)
-                or account.vat_number != quote.vat_number):
-            raise QuoteStale(_replacement_quote(session, clock, contact, account, sub, product, quote, pm))
+        fresh = _priced_now(clock, account=account, sub=sub, seats_after=quote.seats_after,
+                            seller_country=quote.seller_country, pm=pm)
+        agreed = shown_figures if shown_figures is not None else _figures_digest(quote, _card_shown(card, pm))
+        if _figures_digest(fresh, _card_shown(card, pm)) != agreed:
+            raise QuoteStale(_replacement_quote(session, clock, contact, account, sub, product, quote, pm),
+                             subscription_changed=sub.version != quote.subscription_version)
         assigned = _assigned_count(session, sub.id)
         if quote.seats_after < assigned:
             raise SeatChangeRefused("below_assigned", minimum=pricing.MIN_SEATS, maximum=pricing.MAX_SEATS,
@@ -565,13 +661,18 @@ def place_order(session: Session, clock, *, contact_id, quote_id: str, locale: s
         due = _money(quote.due, quote.currency)
         charge = None
         if due > 0:
-            if pm is None:
+            if card is None and pm is None:
                 raise PaymentFailed("no_payment_method")
-            if _payment_method(pm).is_expired(today):
+            if card is None and _payment_method(pm).is_expired(today):
                 raise PaymentFailed("card_expired")
-            charge = gateway.charge(token=pm.gateway_token, amount=due, currency=quote.currency,
-                                    idempotency_key=quote.id,
+            token = card.token if card is not None else pm.gateway_token
+            charge = gateway.charge(token=token, amount=due, currency=quote.currency,
+                                    idempotency_key=payment_attempt_key(quote.id, token),
                                     description=f"{product.name}: {quote.seats_before} -> {quote.seats_after}")
+        elif card is not None:
+            gateway.verify(token=card.token)
+        if card is not None:
+            pm = _store_card(session, clock, contact, account, pm, card, ip)
         order = m.Order(
             quote_id=quote.id, account_id=account.id, subscription_id=sub.id, contact_id=contact.id,
             placed_by=contact.email, product_name=product.name, seat_type=product.seat_type,
@@ -678,13 +779,16 @@ def _account_user(session: Session, account_id: int, user_id) -> m.AccountUser:
 
 def assign_seat(session: Session, clock=None, *, contact_id, subscription_id, user_id,
                 ip: str | None = None, notify: bool = True, sign_in_url: str | None = None,
-                mail_settings=None) -> None:
-    """Give the user a seat of the subscription (never more assigned than seats).
+                mail_settings=None) -> bool:
+    """Give the user a seat of the subscription (never more assigned than seats); True when
+    the user is emailed about it.
 
     With `notify` (the default) an email in the account's language tells the user, in the
     same transaction as the assignment (the outbox); `sign_in_url` adds a link to it. With
     `mail_settings` (outbox.MailSettings) it is also sent right after the commit; a failed
-    send stays in the outbox and the assignment stands. A refusal queues nothing.
+    send stays in the outbox and the assignment stands. A refusal queues nothing. Past the
+    email limits (SEAT_EMAILS_PER_USER, SEAT_EMAILS_PER_ACCOUNT) the seat is assigned
+    without an email, and False says so.
     """
     from helpcenter.billing import outbox
 
@@ -705,13 +809,17 @@ def assign_seat(session: Session, clock=None, *, contact_id, subscription_id, us
             raise SeatAssignmentRefused("no_free_seat", seats=sub.seats, assigned=assigned)
         now = clock.now()
         session.add(m.SeatAssignment(subscription_id=sub.id, user_id=user.id, assigned_at=now))
-        _audit(session, clock, contact, "seat_assigned",
-               {"subscription": sub.id, "product": product.code, "user": user.email, "notify": notify}, ip)
+        throttled = notify and not _seat_email_allowed(session, account.id, user.email, now)
+        notify = notify and not throttled
+        details = {"subscription": sub.id, "product": product.code, "user": user.email, "notify": notify}
+        if throttled:
+            details["email_limit_reached"] = True
+        _audit(session, clock, contact, "seat_assigned", details, ip)
         session.flush()  # a concurrent twin assignment fails here, before anything is queued
         if notify:
             message = outbox.queue_seat_assignment(
                 session, account_id=account.id, locale=account.locale, to_address=user.email,
-                user_name=user.name, product_name=product.name, account_name=account.name,
+                product_name=product.name, account_name=account.name,
                 sign_in_url=sign_in_url, translations_dir=settings.translations_dir, now=now)
         message_id = message.id if message is not None else None
         session.commit()
@@ -727,6 +835,20 @@ def assign_seat(session: Session, clock=None, *, contact_id, subscription_id, us
         except Exception:  # the seat is assigned: a delivery problem must not undo that
             session.rollback()
             log.exception("seat assigned to user %s; the email stays in the outbox", user_id)
+    return notify
+
+
+def _seat_email_allowed(session: Session, account_id: int, address: str, now: datetime) -> bool:
+    """Below both limits of "you now have a seat" emails: per recipient and per account.
+
+    The caller holds the account's lock (_lock_subscription), so two assignments at the same
+    moment count each other."""
+    since = now - SEAT_EMAIL_WINDOW
+    recent = select(func.count()).select_from(m.EmailMessage).where(
+        m.EmailMessage.kind == "seat_assigned", m.EmailMessage.created_at > since)
+    to_user = session.scalar(recent.where(m.EmailMessage.to_address == address)) or 0
+    from_account = session.scalar(recent.where(m.EmailMessage.account_id == account_id)) or 0
+    return to_user < SEAT_EMAILS_PER_USER and from_account < SEAT_EMAILS_PER_ACCOUNT
 
 
 def unassign_seat(session: Session, clock=None, *, contact_id, subscription_id, user_id,
@@ -766,6 +888,9 @@ def add_user(session: Session, clock=None, *, contact_id, name: str, email: str,
     elif session.scalar(select(m.AccountUser.id).where(m.AccountUser.account_id == account.id,
                                                        m.AccountUser.email == address)) is not None:
         errors["email"] = "taken"
+    if not errors and session.scalar(select(func.count()).select_from(m.AccountUser)
+                                     .where(m.AccountUser.account_id == account.id)) >= MAX_USERS_PER_ACCOUNT:
+        errors["email"] = "too_many_users"
     if errors:
         raise UserInvalid(errors)
     user = m.AccountUser(account_id=account.id, name=clean_name, email=address, created_at=clock.now())

@@ -50,7 +50,8 @@ def vat_treatment(customer_country: str, seller_country: str, vat_number: str | 
     if customer == seller:
         return VatTreatment(STANDARD_RATES.get(seller, ZERO), False)
     if customer in EU_COUNTRIES:
-        if vat_number and seller in EU_COUNTRIES:
+        # A business with a valid number accounts for the VAT itself, wherever the seller is.
+        if vat_number:
             return VatTreatment(ZERO, True)
         return VatTreatment(STANDARD_RATES[customer], False)
     return VatTreatment(ZERO, False)
@@ -74,6 +75,8 @@ def validate_vat_number(number: str, account_country: str) -> str:
         raise VatNumberInvalid("format")
     if prefix.lower() not in eu_vat.MEMBER_STATES and prefix != "EL":
         raise VatNumberInvalid("format")
+    if prefix == "GR" and country == "GR":
+        raise VatNumberInvalid("greek_prefix")
     if prefix != vat_prefix(country):
         # Validate first: a well-formed number of another country is a mismatch, not a typo.
         try:

@@ -2,7 +2,7 @@
 
 The article format (articles-format.md) adds a few conventions to CommonMark:
 `{.steps}` before an ordered list numbers its items `step-1`, `step-2`...; `{#id}` before a
-heading fixes its anchor; `[text](article:3#anchor)` and `[text](wizard:seats)` are rewritten
+heading fixes its anchor; `[text](article:3#anchor)` and `[text](wizard:seats)` (or `wizard:payment`) are rewritten
 to the page-language URLs. Whatever the Markdown produces then goes through nh3 with an
 allowlist, so raw HTML, event handlers and javascript: URLs never reach a page.
 """
@@ -40,7 +40,9 @@ RESERVED_IDS = frozenset({
 })
 ANCHOR_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
 ARTICLE_LINK_RE = re.compile(r"article:(\d+)(?:#([A-Za-z][A-Za-z0-9_-]*))?\Z")
-WIZARD_LINK_RE = re.compile(r"wizard:seats(\?[A-Za-z0-9_=&%.-]*)?\Z")
+# The guided workflows an article may link to (their URL segment under /<lang>/wizard/).
+WORKFLOW_NAMES = ("seats", "payment")
+WIZARD_LINK_RE = re.compile(r"wizard:(" + "|".join(WORKFLOW_NAMES) + r")(\?[A-Za-z0-9_=&%.-]*)?\Z")
 STEP_ID_RE = re.compile(r"step-\d+\Z")
 
 
@@ -135,8 +137,8 @@ def _rewrite_link(href: str, lang: str, article_path: Callable[[int], str | None
     if href.startswith("wizard:"):
         match = WIZARD_LINK_RE.match(href)
         if not match:
-            raise RenderProblem(f"unknown workflow link {href!r} (expected wizard:seats)")
-        return f"/{lang}/wizard/seats/" + (match.group(1) or "")
+            raise RenderProblem(f"unknown workflow link {href!r} (expected wizard:seats or wizard:payment)")
+        return f"/{lang}/wizard/{match.group(1)}/" + (match.group(2) or "")
     return href
 
 

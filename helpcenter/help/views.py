@@ -11,6 +11,7 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.routing import BuildError
 
+from helpcenter.articles import SEAT_CHANGE
 from helpcenter.db import get_session
 from helpcenter.help.operations import record_feedback, record_search_miss
 from helpcenter.help.render import Heading
@@ -25,7 +26,7 @@ public = Blueprint("help_public", __name__)
 OG_LOCALES = {"en": "en_GB", "fr": "fr_FR"}
 HOME_ARTICLES_PER_CATEGORY = 8
 ARTICLE_REF = re.compile(r"(\d+)(?:-(.*))?\Z", re.S)
-SEAT_ARTICLE_ID = 1
+SEAT_ARTICLE_ID = SEAT_CHANGE
 
 
 def seat_workflow_url(lang: str | None = None) -> str:

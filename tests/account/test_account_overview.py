@@ -13,11 +13,13 @@ TODAY = date(2026, 11, 26)
 
 
 def money(amount, currency, lang):
-    return format_currency(Decimal(amount), currency, locale=lang)
+    """Babel's format in the page's language, with the minus sign (U+2212) of issue 12."""
+    return format_currency(Decimal(amount), currency, locale=lang).replace("-", "\u2212")
 
 
 def day(value, lang):
-    return format_date(value, "long", locale=lang)
+    """British English dates (26 November 2026), French ones in French."""
+    return format_date(value, "long", locale={"en": "en_GB", "fr": "fr"}[lang])
 
 
 def test_the_account_page_needs_a_signed_in_contact(client, demo):
@@ -150,7 +152,7 @@ def test_a_reverse_charge_order_names_the_vat_number(app, client, ids, db_sessio
                                       seller_country="IE")
     quote = service.update_payment_details(db_session, clock, contact_id=contact.id, quote_id=quote.id,
                                            use_saved_card=True, card=None, vat_number="FR40303265045",
-                                           seller_country="IE")
+                                           seller_country="IE").quote
     order = service.place_order(db_session, clock, contact_id=contact.id, quote_id=quote.id, locale=lang,
                                 assign_seats_url="http://localhost/account/seats/1")
     assert order.reverse_charge

@@ -5,7 +5,8 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from helpcenter.agent.sources import SupportRequest, WorkflowEvent
+from helpcenter.contact.models import SupportRequest
+from helpcenter.workflow.models import WorkflowEvent
 from helpcenter.billing import models
 
 AGENT = ("agent@vendor.example", "demo-pass-agent")
@@ -17,7 +18,7 @@ NOW = datetime.now(timezone.utc).replace(microsecond=0)
 def agent_demo(demo, db_session):
     """The spec's demo data, with the demo agent."""
     from helpcenter.staff import seed_demo_staff
-    seed_demo_staff(db_session)
+    seed_demo_staff(db_session, demo.extensions["passwords"])
     db_session.commit()
     return demo
 
@@ -38,7 +39,7 @@ def dupont(db_session, agent_demo):
 @pytest.fixture
 def record(db_session):
     """Add workflow events as the engine would record them."""
-    def add(reference, kind, step=None, detail=None, *, contact_id=None, workflow="seats", at=None,
+    def add(reference, kind, step="product", detail=None, *, contact_id=None, workflow="seats", at=None,
             run_id=None):
         event = WorkflowEvent(run_id=run_id or f"run-{reference}", reference=reference, workflow=workflow,
                               contact_id=contact_id, kind=kind, step=step, detail=detail or {}, at=at or NOW)

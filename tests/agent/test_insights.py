@@ -19,9 +19,9 @@ def activity(record, db_session, agent_demo):
             record(ref, "step_shown", step)
         if reached == 6:
             record(ref, "finished", "done")
-    record("HC-RUN001", "form_error", "seats", {"fields": ["quantity"], "values": {"quantity": "0"}})
-    record("HC-RUN002", "form_error", "seats", {"fields": ["quantity"], "values": {"quantity": "abc"}})
-    record("HC-RUN003", "refusal", "seats", {"reason": "below_assigned"})
+    record("HC-RUN001", "form_error", "seats", {"fields": {"quantity": {"messages": ["Too few"], "value": "0"}}})
+    record("HC-RUN002", "form_error", "seats", {"fields": {"quantity": {"messages": ["Not a number"], "value": "abc"}}})
+    record("HC-RUN003", "refusal", "seats", {"code": "below_assigned"})
     record("HC-OLD001", "step_shown", "product", at=NOW - timedelta(days=40))
     db_session.add_all([
         SearchMiss(lang="fr", query="facture proforma", count=7, first_seen=NOW, last_seen=NOW),
@@ -39,9 +39,9 @@ def test_funnel_started_reached_finished_and_drop_off(as_agent, activity):
     table = page.select_one("#funnel-seats").find_next("table")
     rows = {r.th.get_text(): [td.get_text() for td in r.select("td")] for r in table.select("tbody tr")}
     assert rows["Choose the product"] == ["4", "100%", "1"]
-    assert rows["Change the number of seats"] == ["3", "75%", "1"]
-    assert rows["Review the order"] == ["2", "50%", "1"]
-    assert rows["Confirmation"] == ["1", "25%", "0"]
+    assert rows["Choose the number of seats"] == ["3", "75%", "1"]
+    assert rows["Review your order"] == ["2", "50%", "1"]
+    assert rows["Order placed"] == ["1", "25%", "0"]
     assert "Started: 4; finished: 1." in text(as_agent.get("/en/agent/insights"))
 
 
@@ -57,7 +57,7 @@ def test_funnel_chart_is_accessible_svg_beside_its_table(as_agent, activity):
 def test_problems_most_frequent_first(as_agent, activity):
     rows = [[td.get_text() for td in r.select("td")] for r in soup(as_agent.get("/en/agent/insights"))
             .select("#problems ~ table tbody tr, section[aria-labelledby=problems] tbody tr")]
-    assert rows[0][2:] == ["Form error", '["quantity"]', "2"]
+    assert rows[0][2:] == ["Form error", "quantity", "2"]
     assert rows[1][2:] == ["Refusal", "below_assigned", "1"]
 
 

@@ -18,15 +18,18 @@ def stumbled(record, dupont):
     ref = "HC-7K2Q9D"
     record(ref, "step_shown", "product", contact_id=dupont.id, at=at)
     record(ref, "step_shown", "seats", contact_id=dupont.id, at=at.replace(minute=15))
-    record(ref, "quote", "review", {"quote_id": "q1", "currency": "EUR",
-                                    "figures": {"credit": "93.33", "charge": "320.00", "total": "272.00"}},
-           contact_id=dupont.id, at=at.replace(minute=16))
-    record(ref, "form_error", "payment", {
-        "fields": ["card_number", "cvc", "cardholder", "password"],
-        "messages": {"card_number": "Enter a valid card number", "cardholder": "Enter the name on the card"},
-        "values": {"card_number": CARD, "cvc": "737", "exp_month": "12", "exp_year": "2031", "password": "hunter2",
-                   "cardholder": "C. Dupont 4242 4242 4242 4242"}}, contact_id=dupont.id, at=at.replace(minute=17))
-    record(ref, "refusal", "payment", {"reason": "card_declined"}, contact_id=dupont.id, at=at.replace(minute=18))
+    record(ref, "quote", "review", {"quote": "q1", "figures": {
+        "seats_before": 5, "seats_after": 8, "currency": "EUR", "credit": "93.33", "charge": "320.00",
+        "total": "272.00"}}, contact_id=dupont.id, at=at.replace(minute=16))
+    # Written straight to the table, secrets included: the page must drop them whatever was stored.
+    record(ref, "form_error", "payment", {"fields": {
+        "card_number": {"messages": ["Enter a valid card number"], "value": CARD},
+        "cvc": {"messages": ["Enter the security code"], "value": "737"},
+        "exp_year": {"messages": ["Enter the year"], "value": "2031"},
+        "password": {"messages": [], "value": "hunter2"},
+        "cardholder": {"messages": ["Enter the name on the card"], "value": "C. Dupont 4242 4242 4242 4242"}}},
+        contact_id=dupont.id, at=at.replace(minute=17))
+    record(ref, "refusal", "payment", {"code": "card_declined"}, contact_id=dupont.id, at=at.replace(minute=18))
     return ref
 
 
@@ -61,9 +64,9 @@ def test_form_errors_show_typed_values_but_never_card_fields_or_passwords(as_age
 
 
 def test_display_filters_secrets_even_if_a_stored_event_carried_them(as_agent, stumbled, db_session):
-    from helpcenter.agent.sources import WorkflowEvent
+    from helpcenter.workflow.models import WorkflowEvent
     stored = db_session.scalar(select(WorkflowEvent).where(WorkflowEvent.kind == "form_error"))
-    assert stored.detail["values"]["card_number"] == CARD  # the page, not the fixture, removes it
+    assert stored.detail["fields"]["card_number"]["value"] == CARD  # the page, not the fixture, removes it
     assert CARD not in as_agent.get(f"/en/agent/runs/{stumbled}").get_data(as_text=True)
 
 
@@ -91,7 +94,7 @@ def test_order_and_emails_of_the_run(as_agent, record, dupont, db_session, agent
     quote = service.quote_seat_change(db_session, clock, contact_id=dupont.id, subscription_id=sub.id, new_seats=8)
     order = service.place_order(db_session, clock, contact_id=dupont.id, quote_id=quote.id, locale="fr",
                                 assign_seats_url="http://localhost/fr/account/seats/1")
-    record("HC-ORDER1", "order", "confirm", {"order_id": order.id}, contact_id=dupont.id)
+    record("HC-ORDER1", "order", "confirm", {"order": order.id, "number": order.number}, contact_id=dupont.id)
     record("HC-ORDER1", "finished", "done", contact_id=dupont.id)
     page = text(as_agent.get("/en/agent/runs/HC-ORDER1"))
     assert f"Order {order.number}" in page
@@ -101,7 +104,7 @@ def test_order_and_emails_of_the_run(as_agent, record, dupont, db_session, agent
 
 def test_a_trail_of_another_account_cannot_reach_an_order_it_does_not_own(as_agent, record, dupont, db_session):
     northwind = db_session.scalar(select(models.Contact).where(models.Contact.email == "billing@northwind.example"))
-    record("HC-NORTH1", "order", "confirm", {"order_id": 999}, contact_id=northwind.id)
+    record("HC-NORTH1", "order", "confirm", {"order": 999, "number": "HC-000999"}, contact_id=northwind.id)
     response = as_agent.get("/en/agent/runs/HC-NORTH1")
     assert response.status_code == 200
     assert soup(response).select(".data-table caption") == []

@@ -1,5 +1,4 @@
 """The billing centre's sign-in and sign-out pages, the session, and safe `next` links."""
-import time
 from datetime import timedelta
 
 import pytest
@@ -77,7 +76,7 @@ def test_bad_credentials_are_a_translated_error(client, demo, forms, lang, email
     assert password not in response.get_data(as_text=True)
     assert soup.select_one("#email")["aria-describedby"] == "email-error"
     with client.session_transaction() as sess:
-        assert "contact_id" not in sess
+        assert "_user_id" not in sess
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -104,7 +103,7 @@ def test_five_failures_throttle_the_email(demo, forms, lang, in_locale, soup_of)
     if lang == "fr":  # really translated, not the English fallback
         assert shown not in {in_locale("en", billing_error_message, SignInThrottled(minutes=m)) for m in range(1, 16)}
     with forms.client.session_transaction() as sess:
-        assert "contact_id" not in sess
+        assert "_user_id" not in sess
 
 
 def test_sign_in_renews_the_session(client, demo, forms):
@@ -120,7 +119,7 @@ def test_sign_in_renews_the_session(client, demo, forms):
     with client.session_transaction() as sess:
         assert "planted" not in sess
         assert sess["wizard_runs"] == {"run": "kept"}
-        assert sess["contact_id"] and sess.permanent
+        assert sess["_user_id"] and sess.permanent
     # The CSRF token of the anonymous session is not carried over either.
     assert forms.token("/en/account/") != ""
 
@@ -168,6 +167,9 @@ def test_an_unsafe_next_is_ignored(demo, forms, target):
     assert safe_next(target) is None
     response = forms.post("/en/sign-in", {"email": "billing@dupont.example", "password": "demo-pass-fr"},
                           query_string={"next": target})
+    if any(ord(ch) < 32 for ch in target):  # refused at the edge before anything reads it
+        assert response.status_code == 400
+        return
     assert response.status_code == 303
     assert response.location == "/en/account/"
 
@@ -189,7 +191,7 @@ def test_sign_out_is_post_only(client, demo, auth, lang, translate, soup_of):
     assert response.status_code == 405
     assert soup_of(response).h1.get_text(strip=True) == translate(lang, "Method not allowed")
     with client.session_transaction() as sess:
-        assert "contact_id" in sess
+        assert "_user_id" in sess
 
 
 def test_sign_out_needs_the_csrf_token(client, demo, auth):
@@ -197,7 +199,7 @@ def test_sign_out_needs_the_csrf_token(client, demo, auth):
     response = client.post("/en/sign-out", data={})
     assert response.status_code == 400
     with client.session_transaction() as sess:
-        assert "contact_id" in sess
+        assert "_user_id" in sess
     response = client.post("/en/sign-out", data={"csrf_token": "forged"})
     assert response.status_code == 400
     assert client.get("/en/account/").status_code == 200
@@ -210,13 +212,13 @@ def test_sign_out_clears_the_session(client, demo, auth, forms, lang, translate,
     assert response.status_code == 303
     assert response.location == f"/{lang}/"
     with client.session_transaction() as sess:
-        assert "contact_id" not in sess
+        assert "_user_id" not in sess
     assert translate(lang, "You are signed out.") in text_of(client.get(response.location))
     response = client.get(f"/{lang}/account/")
     assert response.status_code == 302 and "/sign-in" in response.location
 
 
-# --- session lifetime ---------------------------------------------------------
+# --- session lifetime (the app's clock moves; nobody sleeps) ------------------------
 
 def test_sessions_have_a_thirty_minute_idle_lifetime(app, client, demo, auth):
     assert app.permanent_session_lifetime == timedelta(minutes=30)
@@ -227,17 +229,17 @@ def test_sessions_have_a_thirty_minute_idle_lifetime(app, client, demo, auth):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_an_idle_session_sends_to_sign_in_and_resumes(client, demo, auth, forms, lang, translate, text_of):
+def test_an_idle_session_sends_to_sign_in_and_resumes(client, demo, auth, forms, app_clock, lang, translate,
+                                                      text_of):
     auth.sign_in(lang=lang)
     target = f"/{lang}/account/?tab=orders"
     assert client.get(target).status_code == 200
-    with client.session_transaction() as sess:
-        sess["seen_at"] -= 31 * 60
+    app_clock.advance(timedelta(minutes=31))
     response = client.get(target)
     assert response.status_code == 302
     assert response.location == f"/{lang}/sign-in?next=/{lang}/account/?tab%3Dorders"
     with client.session_transaction() as sess:
-        assert "contact_id" not in sess
+        assert "_user_id" not in sess
     sign_in_page = client.get(response.location)
     assert translate(lang, "You were signed out after a period without activity. "
                            "Sign in again to continue where you were.") in text_of(sign_in_page)
@@ -246,21 +248,21 @@ def test_an_idle_session_sends_to_sign_in_and_resumes(client, demo, auth, forms,
     assert client.get(target).status_code == 200
 
 
-def test_activity_keeps_the_session_alive(client, demo, auth):
+def test_activity_keeps_the_session_alive(client, demo, auth, app_clock):
     auth.sign_in()
+    for _ in range(3):
+        app_clock.advance(timedelta(minutes=29))
+        assert client.get("/en/account/").status_code == 200
     with client.session_transaction() as sess:
-        sess["seen_at"] -= 29 * 60
-    assert client.get("/en/account/").status_code == 200
-    with client.session_transaction() as sess:
-        assert time.time() - sess["seen_at"] < 60
+        assert sess["seen_at"] == app_clock.now().timestamp()
 
 
-def test_a_short_lifetime_really_expires(app, client, demo, auth):
-    """Real time passing (a one-second lifetime here) signs the contact out, with no help from the test."""
+def test_a_short_lifetime_really_expires(app, client, demo, auth, app_clock):
+    """The idle lifetime is a setting: one second of the app's clock is enough to sign out."""
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=1)
     auth.sign_in()
     assert client.get("/en/account/").status_code == 200
-    time.sleep(2.2)
+    app_clock.advance(timedelta(seconds=2))
     response = client.get("/en/account/")
     assert response.status_code == 302
     assert response.location == "/en/sign-in?next=/en/account/"

@@ -98,10 +98,12 @@ def test_the_database_never_holds_a_full_card_number(ids, db_session, clock, sna
     number = "5555555555554444"
     q = service.quote_seat_change(db_session, clock, contact_id=ids.dupont, subscription_id=ids.dupont_sub,
                                   new_seats=8)
-    service.update_payment_details(db_session, clock, contact_id=ids.dupont, quote_id=q.id, use_saved_card=False,
-                                   card=CardDetails("5555 5555 5555 4444", "03", "2029", "737", "Claire Dupont"),
-                                   vat_number=None)
-    service.place_order(db_session, clock, contact_id=ids.dupont, quote_id=q.id, locale="fr", assign_seats_url="/")
+    choice = service.update_payment_details(
+        db_session, clock, contact_id=ids.dupont, quote_id=q.id, use_saved_card=False,
+        card=CardDetails("5555 5555 5555 4444", "03", "2029", "737", "Claire Dupont"), vat_number=None)
+    order = service.place_order(db_session, clock, contact_id=ids.dupont, quote_id=q.id, locale="fr",
+                                assign_seats_url="/", card=choice.card)
+    assert (order.payment_brand, order.payment_last4) == ("Mastercard", "4444")  # the new card was charged
     cells = [cell for rows in snapshot(db_session).values() for row in rows for cell in row]
     texts = [str(cell) for cell in cells if cell is not None]
     assert "4444" in texts  # the last 4 are kept

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from helpcenter.billing import models as m
@@ -58,7 +58,9 @@ def test_dupont_order_changes_seats_period_balance_ledger_and_queues_the_email(i
     assert (sub.seats, sub.period_start, sub.period_end, sub.version) == (
         8, date(2026, 11, 26), date(2026, 12, 26), 2)  # the billing date is today
     charge = db_session.scalars(select(m.GatewayCharge)).one()
-    assert (charge.amount, charge.currency, charge.idempotency_key) == (D("272.00"), "EUR", q.id)
+    # The key names one payment attempt: this quote with the card on file's token.
+    assert (charge.amount, charge.currency, charge.idempotency_key) == (
+        D("272.00"), "EUR", service.payment_attempt_key(q.id, charge.token))
     entries = db_session.scalars(select(m.LedgerEntry).where(m.LedgerEntry.account_id == ids.dupont_account)
                                  .order_by(m.LedgerEntry.id)).all()
     assert [(e.kind, e.amount) for e in entries] == [("order", D("-272.00")), ("payment", D("272.00"))]
@@ -91,7 +93,7 @@ def test_northwind_order_applies_the_balance(ids, db_session, clock):
 def test_dupont_with_a_vat_number_pays_226_67(ids, db_session, clock):
     q = quote(db_session, clock, ids.dupont, ids.dupont_sub, 8)
     q2 = service.update_payment_details(db_session, clock, contact_id=ids.dupont, quote_id=q.id,
-                                        use_saved_card=True, card=None, vat_number="FR40303265045")
+                                        use_saved_card=True, card=None, vat_number="FR40303265045").quote
     assert q2.id != q.id and q2.reverse_charge and q2.total == D("226.67")
     order = place(db_session, clock, ids.dupont, q2.id)
     assert order.reverse_charge and order.vat_number == "FR40303265045"
@@ -160,14 +162,77 @@ def test_an_expired_quote_is_never_charged(ids, db_session, clock, unchanged):
 def test_a_declined_payment_changes_nothing_and_sends_nothing(ids, db_session, clock, unchanged):
     q = quote(db_session, clock, ids.dupont, ids.dupont_sub, 8)
     # A card that tokenizes but has no funds.
-    q = service.update_payment_details(db_session, clock, contact_id=ids.dupont, quote_id=q.id,
-                                       use_saved_card=False, vat_number=None,
-                                       card=CardDetails("4000 0000 0000 9995", "1", "2031", "123", "C Dupont"))
+    choice = service.update_payment_details(db_session, clock, contact_id=ids.dupont, quote_id=q.id,
+                                            use_saved_card=False, vat_number=None,
+                                            card=CardDetails("4000 0000 0000 9995", "1", "2031", "123", "C Dupont"))
     with unchanged():
         with pytest.raises(PaymentFailed) as failed:
-            place(db_session, clock, ids.dupont, q.id)
+            place(db_session, clock, ids.dupont, q.id, card=choice.card)
     assert failed.value.code == "insufficient_funds"
     assert count(db_session, m.EmailMessage) == 0 and count(db_session, m.Order) == 0
+
+
+def test_a_failed_charge_never_replaces_the_card_on_file(ids, db_session, clock):
+    q = quote(db_session, clock, ids.dupont, ids.dupont_sub, 8)
+    choice = service.update_payment_details(db_session, clock, contact_id=ids.dupont, quote_id=q.id,
+                                            use_saved_card=False, vat_number=None,
+                                            card=CardDetails("4000 0000 0000 9995", "1", "2031", "123", "C Dupont"))
+    assert service.get_account(db_session, ids.dupont_account).payment_method.last4 == "4242"  # not yet
+    with pytest.raises(PaymentFailed):
+        place(db_session, clock, ids.dupont, q.id, card=choice.card)
+    db_session.rollback()
+    assert service.get_account(db_session, ids.dupont_account).payment_method.last4 == "4242"
+    assert not any(e.action == "payment_method_changed"
+                   for e in service.list_audit_events(db_session, ids.dupont_account))
+
+
+def test_a_retry_with_another_card_after_insufficient_funds_charges_once(ids, db_session, clock):
+    """Each attempt (quote + card) has its own idempotency key: the good card is not answered
+    with the first card's refusal, and the order is charged exactly once."""
+    q = quote(db_session, clock, ids.dupont, ids.dupont_sub, 8)
+    poor = service.update_payment_details(db_session, clock, contact_id=ids.dupont, quote_id=q.id,
+                                          use_saved_card=False, vat_number=None,
+                                          card=CardDetails("4000 0000 0000 9995", "1", "2031", "123", "C D")).card
+    with pytest.raises(PaymentFailed):
+        place(db_session, clock, ids.dupont, q.id, card=poor)
+    good = service.update_payment_details(db_session, clock, contact_id=ids.dupont, quote_id=q.id,
+                                          use_saved_card=False, vat_number=None,
+                                          card=CardDetails("5555 5555 5555 4444", "1", "2031", "123", "C D")).card
+    order = place(db_session, clock, ids.dupont, q.id, card=good)
+    assert (order.payment_brand, order.payment_last4, order.amount_charged) == ("Mastercard", "4444", D("272.00"))
+    again = place(db_session, clock, ids.dupont, q.id, card=good)  # a double submit: the same order
+    assert again == order
+    [charge] = db_session.scalars(select(m.GatewayCharge)).all()
+    assert charge.idempotency_key == service.payment_attempt_key(q.id, good.token) != service.payment_attempt_key(
+        q.id, poor.token)
+    assert service.get_account(db_session, ids.dupont_account).payment_method.last4 == "4444"
+
+
+def test_a_quote_placed_after_midnight_is_stale_and_repriced_with_the_new_day(ids, db_session, clock):
+    """Quoted at 23:50 on 26 Nov, placed at 00:05 on 27 Nov (within 30 minutes): the period
+    and the credit of 26 Nov no longer hold; place_order itself refuses the old figures."""
+    q = quote(db_session, clock, ids.dupont, ids.dupont_sub, 8)
+    assert q.new_period_start == date(2026, 11, 26) and q.credit == D("93.33")
+    clock.advance(timedelta(minutes=15))
+    object.__setattr__(clock, "pinned_today", date(2026, 11, 27))  # midnight has passed
+    with pytest.raises(QuoteStale) as stale:
+        place(db_session, clock, ids.dupont, q.id)
+    fresh = stale.value.new_quote
+    assert (fresh.new_period_start, fresh.new_period_end) == (date(2026, 11, 27), date(2026, 12, 27))
+    assert fresh.credit == D("86.67")
+    assert stale.value.params == {"subscription_changed": False}
+    assert count(db_session, m.Order) == 0
+    order = place(db_session, clock, ids.dupont, fresh.id)
+    assert (order.period_start, order.credit) == (date(2026, 11, 27), D("86.67"))
+
+
+def test_figures_other_than_the_ones_shown_are_stale(ids, db_session, clock):
+    q = quote(db_session, clock, ids.dupont, ids.dupont_sub, 8)
+    with pytest.raises(QuoteStale):
+        place(db_session, clock, ids.dupont, q.id, shown_figures="not-what-is-due-now")
+    assert count(db_session, m.Order) == 0
+    order = place(db_session, clock, ids.dupont, q.id, shown_figures=service.quote_figures(q))
+    assert order.amount_charged == D("272.00")
 
 
 class DecliningGateway:
@@ -335,9 +400,9 @@ def test_the_database_refuses_a_second_order_for_a_quote(ids, db_session, clock,
     it rolls back (no second charge, no second email) and returns the first order."""
     q = quote(db_session, clock, ids.dupont, ids.dupont_sub, 8)
     first = place(db_session, clock, ids.dupont, q.id)
-    # The late request saw no order and an unchanged subscription (as in a race).
-    db_session.execute(update(m.Quote).where(m.Quote.id == q.id).values(subscription_version=2))
-    db_session.commit()
+    # The late request saw no order and the figures as quoted (as in a race).
+    stored = db_session.get(m.Quote, q.id)
+    monkeypatch.setattr(service, "_priced_now", lambda _clock, **_kw: stored)
     real, calls = service._existing_order, []
 
     def blind(session, quote_id):

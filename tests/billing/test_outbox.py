@@ -48,8 +48,8 @@ def test_the_french_confirmation_is_received_with_the_right_figures(ids, db_sess
     assert msg["Content-Language"] == "fr"
     for expected in (placed.number, "Agents", "Postes avant\u00a0: 5", "Postes après\u00a0: 8",
                      "du 26 novembre 2026 au 26 décembre 2026", "40,00\u00a0€ par poste et par mois",
-                     "-93,33\u00a0€", "320,00\u00a0€", "TVA (20\u00a0%)\u00a0: 45,33\u00a0€", "Total\u00a0: 272,00\u00a0€",
-                     "Solde utilisé\u00a0: 0,00\u00a0€", "Montant débité\u00a0: 272,00\u00a0€",
+                     "\u221293,33\u00a0€", "320,00\u00a0€", "TVA (20\u00a0%)\u00a0: 45,33\u00a0€", "Total\u00a0: 272,00\u00a0€",
+                     "Nouvelle période à 8 postes\u00a0: 320,00\u00a0€", "Solde du compte utilisé\u00a0: 0,00\u00a0€", "Montant débité\u00a0: 272,00\u00a0€",
                      "Visa se terminant par 4242", URL.format(lang="fr", sub=ids.dupont_sub)):
         assert expected in text, expected
     assert '<html lang="fr">' in html and "272,00\u00a0€" in html and "Visa se terminant par 4242" in html
@@ -64,11 +64,13 @@ def test_the_english_confirmation_shows_the_balance_applied(ids, db_session, clo
     msg, text, html = parts(smtp_server.received[0])
     assert msg["Subject"].startswith("Order confirmation HC-")
     for expected in ("Seats before: 10", "Seats after: 12", "Organizers", "$192.00 per seat per year",
-                     "Credit for unused time: -$1,393.97", "New period: $2,304.00", "VAT (0%): $0.00",
+                     "Credit for unused time: \u2212$1,393.97", "New period at 12 seats: $2,304.00",
                      "Total: $910.03", "Balance applied: $25.00", "Amount charged: $885.03",
-                     "Mastercard ending 4444", "November 26, 2026 to November 26, 2027"):
+                     "Mastercard ending 4444", "26 November 2026 to 26 November 2027"):
         assert expected in text, expected
     assert "$885.03" in html
+    # No VAT applies outside the EU: no "VAT (0%)" line in the email.
+    assert "VAT" not in text and "VAT" not in html
 
 
 def test_the_email_follows_the_workflow_language_not_the_account(ids, db_session, clock, smtp_server):

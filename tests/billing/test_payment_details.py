@@ -1,5 +1,6 @@
-"""Step 5: saving a card (token only) and a VAT number; validation first, nothing stored
-on any error; a VAT number that changes the figures makes a new quote."""
+"""Step 5: a new card (checked, tokenized, not yet on file) and a VAT number; validation first,
+nothing stored on any error; a VAT number that changes the figures makes a new quote. And the
+payment-details workflow's operations: verify a card, save card and VAT number with an email."""
 from datetime import timedelta
 from decimal import Decimal
 
@@ -23,20 +24,34 @@ def dupont_quote(ids, db_session, clock):
 
 
 def update(db_session, clock, contact, quote_id, *, saved=False, card=GOOD, vat=None, **kw):
+    """The quote to place after step 5 (the new card's token is in update_full's answer)."""
+    return update_full(db_session, clock, contact, quote_id, saved=saved, card=card, vat=vat, **kw).quote
+
+
+def update_full(db_session, clock, contact, quote_id, *, saved=False, card=GOOD, vat=None, **kw):
     return service.update_payment_details(db_session, clock, contact_id=contact, quote_id=quote_id,
                                           use_saved_card=saved, card=None if saved else card, vat_number=vat,
                                           **kw)
 
 
-def test_a_new_card_is_stored_as_a_token_and_the_quote_stays(ids, db_session, clock, dupont_quote):
-    result = update(db_session, clock, ids.dupont, dupont_quote.id, ip="203.0.113.9")
-    assert result.id == dupont_quote.id and result.total == dupont_quote.total
-    assert (result.payment_method.brand, result.payment_method.last4) == ("Mastercard", "4444")
+def test_a_new_card_is_a_token_and_becomes_the_card_on_file_only_when_charged(ids, db_session, clock,
+                                                                               dupont_quote):
+    choice = update_full(db_session, clock, ids.dupont, dupont_quote.id, ip="203.0.113.9")
+    assert choice.quote.id == dupont_quote.id and choice.quote.total == dupont_quote.total
+    assert (choice.card.brand, choice.card.last4, choice.card.exp_month, choice.card.exp_year) == (
+        "Mastercard", "4444", 3, 2029)
+    assert choice.card.token.startswith("tok_sbx_") and "5555555555554444" not in choice.card.token
+    pm = db_session.scalars(select(m.PaymentMethod).where(m.PaymentMethod.account_id == ids.dupont_account)).one()
+    assert (pm.brand, pm.last4) == ("Visa", "4242")  # not before a successful charge
+    service.place_order(db_session, clock, contact_id=ids.dupont, quote_id=dupont_quote.id, locale="fr",
+                        assign_seats_url="/", card=choice.card, ip="203.0.113.9")
+    db_session.expire_all()
     pm = db_session.scalars(select(m.PaymentMethod).where(m.PaymentMethod.account_id == ids.dupont_account)).one()
     assert (pm.brand, pm.last4, pm.exp_month, pm.exp_year) == ("Mastercard", "4444", 3, 2029)
-    assert pm.gateway_token.startswith("tok_sbx_") and "5555555555554444" not in pm.gateway_token
-    event = service.list_audit_events(db_session, ids.dupont_account)[0]
-    assert (event.action, event.ip) == ("payment_method_changed", "203.0.113.9")
+    assert pm.gateway_token == choice.card.token
+    event = next(e for e in service.list_audit_events(db_session, ids.dupont_account)
+                 if e.action == "payment_method_changed")
+    assert event.ip == "203.0.113.9"
     assert event.details == {"brand": "Mastercard", "last4": "4444", "expiry": "03/2029"}
 
 
@@ -147,7 +162,49 @@ def test_an_admin_cannot_change_payment_details(ids, db_session, clock, dupont_q
 
 
 def test_a_new_card_then_an_order_charges_it(ids, db_session, clock, dupont_quote):
-    update(db_session, clock, ids.dupont, dupont_quote.id)
+    choice = update_full(db_session, clock, ids.dupont, dupont_quote.id)
     order = service.place_order(db_session, clock, contact_id=ids.dupont, quote_id=dupont_quote.id, locale="en",
-                                assign_seats_url="/")
+                                assign_seats_url="/", card=choice.card)
     assert (order.payment_brand, order.payment_last4, order.amount_charged) == ("Mastercard", "4444", D("272.00"))
+
+
+# --- the payment-details workflow's operations ---------------------------------------------
+
+@pytest.mark.parametrize("number, code", [("4000 0000 0000 0002", "card_declined"),
+                                          ("4000 0000 0000 9995", "insufficient_funds")])
+def test_verify_card_refuses_the_sandbox_test_cards(ids, db_session, clock, unchanged, number, code):
+    with unchanged():
+        with pytest.raises(PaymentFailed) as refused:
+            service.verify_card(db_session, clock, contact_id=ids.dupont,
+                                card=CardDetails(number, "12", "2030", "123", "C D"))
+    assert refused.value.code == code
+
+
+def test_verify_card_stores_nothing_and_save_makes_it_the_card_on_file_with_an_email(ids, db_session, clock):
+    token = service.verify_card(db_session, clock, contact_id=ids.dupont, card=GOOD)
+    assert service.get_account(db_session, ids.dupont_account).payment_method.last4 == "4242"
+    change = service.save_payment_details(db_session, clock, contact_id=ids.dupont, card=token,
+                                          vat_number="FR40303265045", locale="fr", account_url="https://h/fr/account/")
+    assert change.card_changed and change.vat_changed and change.vat_number == "FR40303265045"
+    account = service.get_account(db_session, ids.dupont_account)
+    assert (account.payment_method.brand, account.payment_method.last4) == ("Mastercard", "4444")
+    assert account.vat_number == "FR40303265045"
+    [message] = db_session.scalars(select(m.EmailMessage)).all()
+    assert message.kind == "payment_details_changed" and message.to_address == "billing@dupont.example"
+    assert message.locale == "fr"  # the account's language
+    assert "Mastercard" in message.text_body and "4444" in message.text_body and "FR40303265045" in message.text_body
+    assert "5555" not in message.text_body
+
+
+def test_save_payment_details_with_nothing_new_sends_nothing(ids, db_session, clock):
+    change = service.save_payment_details(db_session, clock, contact_id=ids.dupont, card=None, vat_number=None,
+                                          locale="en", account_url="/")
+    assert not change.card_changed and not change.vat_changed
+    assert db_session.scalars(select(m.EmailMessage)).all() == []
+
+
+def test_an_admin_cannot_save_payment_details(ids, db_session, clock, unchanged):
+    with unchanged():
+        with pytest.raises(NotAllowed):
+            service.save_payment_details(db_session, clock, contact_id=ids.dupont_admin, card=None,
+                                         vat_number="FR40303265045", locale="fr", account_url="/")

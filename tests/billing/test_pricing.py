@@ -168,6 +168,7 @@ def test_a_currency_with_three_decimals():
 @pytest.mark.parametrize("raw, expected", [
     ("8", 8), (" 12 ", 12), (7, 7), ("+3", 3), ("-2", -2), ("0", 0),
     ("8.5", None), ("", None), ("abc", None), ("٣", None), (True, None), ("1e3", None), ("8,0", None),
+    ("12345678901234567890", 12345678901234567890), ("9" * 101, None),
 ])
 def test_parse_seat_count(raw, expected):
     assert parse_seat_count(raw) == expected

@@ -46,7 +46,7 @@ def test_notify_queues_one_french_email_for_a_french_account(ids, db_session, cl
     assert (email.kind, email.to_address, email.locale, email.account_id, email.order_id, email.sent_at) == (
         SEAT_ASSIGNED, "jules.moreau@dupont.example", "fr", ids.dupont_account, None, None)
     assert email.subject == f"Vous avez désormais un poste pour {product} sur le compte Atelier Dupont SARL"
-    assert "Bonjour Jules Moreau," in email.text_body
+    assert email.text_body.startswith("Bonjour,\n") and "Jules Moreau" not in email.text_body
     assert f"connectez-vous à {product} avec votre adresse e-mail, jules.moreau@dupont.example" in email.text_body
     assert f"«{NBSP}Mot de passe oublié{NBSP}?{NBSP}»" in email.text_body
     assert '<html lang="fr">' in email.html_body and product in email.html_body
@@ -65,20 +65,76 @@ def test_an_english_account_gets_english_and_the_sign_in_link(ids, db_session, c
     assert email.locale == "en" and email.to_address == "laura.callahan@northwind.example"
     assert email.subject == f"You now have a seat for {product} on Northwind Traders Inc."
     assert f"You now have a seat for {product} on Northwind Traders Inc." in email.text_body
-    assert "Hello Laura Callahan," in email.text_body
+    assert email.text_body.startswith("Hello,\n") and "Laura Callahan" not in email.text_body
     assert f"sign in to {product} with your email address, laura.callahan@northwind.example" in email.text_body
     assert f"Sign in here:\n{SIGN_IN}" in email.text_body
     assert f'href="{SIGN_IN}"' in email.html_body
 
 
-def test_names_are_escaped_in_the_html_part(ids, db_session, clock):
-    user = service.add_user(db_session, clock, contact_id=ids.northwind, name="<b>Eve</b> & co",
+PHISHING_NAME = "Urgent: verify billing at https://evil.example/login <b>now</b>"
+
+
+def test_a_users_free_text_name_is_never_in_the_email(ids, db_session, clock):
+    """The name is whatever an account admin typed; beside a link from the vendor's address it
+    would be a phishing kit ("Bonjour Urgent: verify billing at https://...")."""
+    user = service.add_user(db_session, clock, contact_id=ids.northwind, name=PHISHING_NAME,
                             email="eve@northwind.example")
     service.assign_seat(db_session, clock, contact_id=ids.northwind, subscription_id=ids.northwind_sub,
-                        user_id=user.id)
+                        user_id=user.id, sign_in_url=SIGN_IN)
     [email] = outbox(db_session)
-    assert "&lt;b&gt;Eve&lt;/b&gt; &amp; co" in email.html_body and "<b>Eve" not in email.html_body
-    assert "Hello <b>Eve</b> & co," in email.text_body  # plain text is not HTML
+    for part in (email.subject, email.text_body, email.html_body):
+        assert "evil.example" not in part and "Urgent" not in part
+    assert SIGN_IN in email.text_body  # the vendor's own link is still there
+
+
+def _new_users(db_session, clock, contact, n, prefix="u"):
+    return [service.add_user(db_session, clock, contact_id=contact, name=f"User {i}",
+                             email=f"{prefix}{i}@northwind.example").id for i in range(n)]
+
+
+def test_seat_emails_to_one_user_are_throttled(ids, db_session, clock):
+    """Assign and unassign 20 times: 20 emails from the vendor's address, before."""
+    [user] = _new_users(db_session, clock, ids.northwind, 1)
+    told = []
+    for _ in range(20):
+        told.append(service.assign_seat(db_session, clock, contact_id=ids.northwind,
+                                        subscription_id=ids.northwind_sub, user_id=user))
+        service.unassign_seat(db_session, clock, contact_id=ids.northwind, subscription_id=ids.northwind_sub,
+                              user_id=user)
+    assert told == [True] * service.SEAT_EMAILS_PER_USER + [False] * (20 - service.SEAT_EMAILS_PER_USER)
+    assert len(outbox(db_session)) == service.SEAT_EMAILS_PER_USER
+    event = next(e for e in service.list_audit_events(db_session, ids.northwind_account)
+                 if e.action == "seat_assigned")
+    assert event.details["notify"] is False and event.details["email_limit_reached"] is True
+    # A day later the user can be told again.
+    clock.advance(service.SEAT_EMAIL_WINDOW)
+    assert service.assign_seat(db_session, clock, contact_id=ids.northwind, subscription_id=ids.northwind_sub,
+                               user_id=user)
+
+
+def test_seat_emails_from_one_account_are_throttled(ids, db_session, clock, monkeypatch):
+    monkeypatch.setattr(service, "SEAT_EMAILS_PER_ACCOUNT", 3)
+    users = _new_users(db_session, clock, ids.northwind, 4)
+    told = [service.assign_seat(db_session, clock, contact_id=ids.northwind, subscription_id=ids.northwind_sub,
+                                user_id=user) for user in users]
+    assert told == [True, True, True, False]
+    assert service.get_subscription(db_session, ids.northwind_account, ids.northwind_sub).assigned == 6 + 4
+    # Another account has its own budget.
+    jules = user_id(db_session, "jules.moreau@dupont.example")
+    assert service.assign_seat(db_session, clock, contact_id=ids.dupont, subscription_id=ids.dupont_sub,
+                               user_id=jules)
+
+
+def test_an_account_holds_a_limited_number_of_users(ids, db_session, clock, monkeypatch):
+    from helpcenter.billing.errors import UserInvalid
+    count = db_session.scalar(select(func.count()).select_from(m.AccountUser)
+                              .where(m.AccountUser.account_id == ids.northwind_account))
+    db_session.rollback()
+    monkeypatch.setattr(service, "MAX_USERS_PER_ACCOUNT", count + 1)
+    _new_users(db_session, clock, ids.northwind, 1)
+    with pytest.raises(UserInvalid) as refused:
+        service.add_user(db_session, clock, contact_id=ids.northwind, name="One more", email="more@northwind.example")
+    assert refused.value.errors == {"email": "too_many_users"}
 
 
 def test_notify_false_queues_nothing_and_is_recorded(ids, db_session, clock):
@@ -141,7 +197,7 @@ def test_the_email_is_delivered_over_smtp_right_after_the_commit(ids, db_session
     assert msg["To"] == "jules.moreau@dupont.example" and "billing@helpcenter.example" in msg["From"]
     assert msg["Subject"] == f"Vous avez désormais un poste pour {product} sur le compte Atelier Dupont SARL"
     assert msg["Content-Language"] == "fr"
-    assert "Bonjour Jules Moreau," in msg.get_body(("plain",)).get_content()
+    assert msg.get_body(("plain",)).get_content().startswith("Bonjour,")
     assert product in msg.get_body(("html",)).get_content()
     [stored] = outbox(db_session)
     assert stored.sent_at is not None and stored.attempts == 1 and stored.last_error is None

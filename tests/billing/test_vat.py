@@ -15,6 +15,8 @@ from helpcenter.billing.vat import STANDARD_RATES, in_eu, validate_vat_number, v
     ("US", "IE", None, "0", False),                # outside the EU
     ("FR", "FR", "FR40303265045", "0.20", False),  # seller in France
     ("DE", "FR", None, "0.19", False),
+    ("DE", "GB", "DE136695976", "0", True),        # seller outside the EU: still reverse charge
+    ("DE", "US", None, "0.19", False),             # ... and the customer's rate without a number
 ])
 def test_vat_treatment(customer, seller, number, rate, reverse):
     treatment = vat_treatment(customer, seller, number)
@@ -47,6 +49,7 @@ def test_valid_numbers_are_compacted(typed, country, compact):
     ("XX123456789", "FR", "format"),
     ("IE6388047V", "FR", "country_mismatch"),
     ("FR40303265045", "US", "not_offered"),
+    ("GR094259216", "GR", "greek_prefix"),     # Greek numbers start with EL
 ])
 def test_invalid_numbers_are_refused_with_a_code(typed, country, code):
     with pytest.raises(VatNumberInvalid) as refused:

@@ -51,15 +51,15 @@ def test_french_flow_from_the_article_to_the_done_page(page, server, smtp_server
     page.goto(f"{server.url}/fr/articles/1")
     page.locator('main a[href="/fr/wizard/seats/"]').first.click()
 
-    check_step(page, "sign-in", "Connectez-vous au centre de facturation", "Étape 1 sur 6")
+    check_step(page, "sign-in", "Se connecter au centre de facturation", "Étape 1 sur 6")
     sign_in(page, "billing@dupont.example", "demo-pass-fr", "Se connecter et continuer")
 
     check_step(page, "product", "Quel abonnement souhaitez-vous modifier", "Étape 2 sur 6")
     page.get_by_role("button", name="Ajouter des agents").click()
 
-    check_step(page, "seats", "De combien d'agents avez-vous besoin", "Étape 3 sur 6")
+    check_step(page, "seats", "De combien d’agents avez-vous besoin", "Étape 3 sur 6")
     expect(page.locator("#quantity")).to_have_value("5")
-    add_one = page.get_by_role("button", name="Ajouter un poste")
+    add_one = page.get_by_role("button", name="Augmenter d’un poste")
     for _ in range(3):
         add_one.click()
     expect(page.locator("#quantity")).to_have_value("8")
@@ -68,7 +68,7 @@ def test_french_flow_from_the_article_to_the_done_page(page, server, smtp_server
     assert_accessible(page)
     page.get_by_role("button", name="Commander").click()
 
-    check_step(page, "review", "Vérifiez votre commande", "Étape 4 sur 6")
+    check_step(page, "review", "Vérifier la commande", "Étape 4 sur 6")
     text = visible_text(page)
     for figure in ["93,33 €", "320,00 €", "226,67 €", "45,33 €", "272,00 €", "du 26 novembre 2026 au 26 décembre 2026"]:
         assert figure in text, figure
@@ -82,7 +82,7 @@ def test_french_flow_from_the_article_to_the_done_page(page, server, smtp_server
     page.locator('label[for="payment_method-saved"]').click()
     page.get_by_role("button", name="Continuer", exact=True).click()
 
-    check_step(page, "confirm", "Passez votre commande", "Étape 6 sur 6")
+    check_step(page, "confirm", "Passer la commande", "Étape 6 sur 6")
     assert "272,00 €" in visible_text(page)
     page.get_by_role("button", name="Passer la commande").click()
 
@@ -302,6 +302,9 @@ def test_declined_card_is_shown_and_accessible(page, server):
     page.fill("#cardholder", "Claire Dupont")
     page.get_by_role("button", name="Continuer", exact=True).click()
     expect(page.locator(".error-summary")).to_contain_text("Votre carte a été refusée")
-    expect(page.locator("#card_number")).to_have_value("4000 0000 0000 0002")
+    # The card number and the security code are never sent back (issue 11); the rest is kept.
+    expect(page.locator("#card_number")).to_have_value("")
+    expect(page.locator("#cvc")).to_have_value("")
+    expect(page.locator("#cardholder")).to_have_value("Claire Dupont")
     expect(page.locator("#new-card")).to_be_visible()
     assert_accessible(page)

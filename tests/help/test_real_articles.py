@@ -69,7 +69,9 @@ def test_every_internal_link_resolves(client, real_store, lang):
                     target_page = BeautifulSoup(target.get_data(as_text=True), "html.parser")
                     assert target_page.find(id=match.group(3)), f"{article.path}: {href}"
             elif href.startswith("/"):
-                assert href == f"/{lang}/wizard/seats/" or href.startswith(f"/{lang}/wizard/seats/?"), href
+                workflow = re.fullmatch(rf"/{lang}/wizard/(seats|payment)/(\?.*)?", href)
+                assert workflow is not None, href
+                assert client.get(href).status_code == 303, href  # the workflow's start redirects
 
 
 def test_the_articles_check_command(runner):
@@ -84,3 +86,12 @@ def test_the_seat_article_is_on_the_french_home_page(client, real_store):
     link = page.select_one(f".topics a[href=\"/fr/articles/1-{seat.slug}\"]")
     assert link is not None and link.get_text(strip=True) == seat.title
     assert re.search("poste", seat.title, re.I)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_seat_article_sidebar_does_not_link_to_itself(client, lang):
+    own = BeautifulSoup(client.get(f"/{lang}/articles/1", follow_redirects=True).get_data(as_text=True), "html.parser")
+    assert own.select_one(".seat-workflow a[href*='/wizard/seats/']") is not None
+    assert own.select(".seat-workflow a[href*='/articles/1']") == []
+    other = BeautifulSoup(client.get(f"/{lang}/articles/2", follow_redirects=True).get_data(as_text=True), "html.parser")
+    assert other.select(".seat-workflow a[href*='/articles/1']") != []

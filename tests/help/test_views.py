@@ -87,15 +87,18 @@ def test_article_page_shows_title_breadcrumbs_date_and_toc(client):
     page = soup(client.get(SEATS["fr"]))
     assert page.h1.get_text(strip=True) == "Ajouter ou retirer des postes"
     crumbs = [a.get_text(strip=True) for a in page.select("nav.breadcrumbs a")]
-    assert crumbs == ["Centre d'aide", "Postes et utilisateurs", "Ajouter ou retirer des postes"]
+    assert crumbs == ["Centre d’aide", "Postes et utilisateurs", "Ajouter ou retirer des postes"]
     assert page.select_one("nav.breadcrumbs a[aria-current=page]")["href"] == SEATS["fr"]
     assert "Mis à jour le 20 novembre 2026" in page.select_one(".article-meta").get_text()
-    assert [a["href"] for a in page.select("nav.toc a")] == ["#how", "#apres-la-commande"]
+    # The table of contents twice: above the body (shown on phones) and beside it (wide screens).
+    assert [a["href"] for a in page.select("nav.toc-top a")] == ["#how", "#apres-la-commande"]
+    assert [a["href"] for a in page.select("nav.toc-aside a")] == ["#how", "#apres-la-commande"]
+    assert page.select_one("nav.toc-top").find_parent("article") is not None
     assert page.title.get_text().startswith("Ajouter ou retirer des postes")
 
 
-def test_english_date_format(client):
-    assert "November 20, 2026" in soup(client.get(SEATS["en"])).select_one(".article-meta").get_text()
+def test_english_date_format_is_british(client):
+    assert "Last updated on 20 November 2026" in soup(client.get(SEATS["en"])).select_one(".article-meta").get_text()
 
 
 def test_alternates_canonical_and_opengraph(client):
@@ -143,7 +146,7 @@ def test_related_articles(client):
 
 
 @pytest.mark.parametrize("url, shown, notice", [
-    ("/fr/articles/3", "en", "Cet article n'est pas encore disponible en français"),
+    ("/fr/articles/3", "en", "Cet article n’est pas encore disponible en français"),
     ("/en/articles/5", "fr", "This article is not available in English yet"),
 ])
 def test_missing_translation_falls_back_with_a_notice_and_lang(client, url, shown, notice):
@@ -348,3 +351,4 @@ def test_article_url_and_step_html(app):
     template = app.jinja_env.from_string("{{ article_url(1, 'en') }} {{ step_html(1, 'en', 1) }}")
     with app.test_request_context("/en/"):
         assert template.render() == SEATS["en"] + " Sign in to the billing centre."
+

@@ -18,6 +18,8 @@ REDIS_URL = os.environ.get("HELPCENTER_TEST_REDIS_URL", "redis://127.0.0.1:6379/
 # sign-ins are counted there on purpose (throttling). Workflow runs and the help centre's
 # feedback and search statistics are visitors' own state, outside the billing tables.
 NOT_BILLING_STATE = {"sign_in_failures"}
+# Columns that are session state, not billing state: sign-out bumps the contact's generation.
+NOT_BILLING_COLUMNS = {("contacts", "session_generation")}
 
 DEMO = {
     "dupont": ("billing@dupont.example", "demo-pass-fr"),
@@ -53,7 +55,6 @@ def limited_config(app_config):
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_SIGN_IN": "5 per minute",
-        "RATELIMIT_SIGN_IN_EMAIL": "3 per minute",
         "RATELIMIT_SEARCH": "6 per minute",
         "RATELIMIT_FEEDBACK": "4 per minute",
     })
@@ -81,7 +82,8 @@ def snapshot(engine) -> dict[str, tuple[int, str]]:
     state = {}
     with engine.connect() as conn:
         for table in billing_tables():
-            rows = conn.execute(select(table)).all()
+            columns = [c for c in table.columns if (table.name, c.name) not in NOT_BILLING_COLUMNS]
+            rows = conn.execute(select(*columns)).all()
             digest = hashlib.sha256()
             for row in sorted(repr(tuple(r)) for r in rows):
                 digest.update(row.encode())

@@ -35,9 +35,9 @@ def victim(app, demo, sec, db_session):
 
 
 def _wizard_runs(engine):
-    from helpcenter.wizard.models import WizardRun
+    from helpcenter.workflow.models import WorkflowRun
     with engine.connect() as conn:
-        return sorted(repr(tuple(r)) for r in conn.execute(select(WizardRun.__table__)).all())
+        return sorted(repr(tuple(r)) for r in conn.execute(select(WorkflowRun.__table__)).all())
 
 
 def _id_urls(app, victim):
@@ -56,7 +56,7 @@ def _id_urls(app, victim):
                         .replace("<int:request_id>", "1").replace("<table>", "funnels")
                         .replace("<path:filename>", "agent.css"))
                 urls.append((rule.endpoint, path, methods))
-        elif rule.endpoint.startswith("wizard.") and "lang" in rule.arguments:
+        elif rule.endpoint.startswith(("wizard.", "payment_wizard.")) and "lang" in rule.arguments:
             for run in victim["runs"]:
                 for lang in ("en", "fr"):
                     urls.append((rule.endpoint, f"{rule.rule.replace('<lang>', lang)}?run={run}", methods))
@@ -66,6 +66,7 @@ def _id_urls(app, victim):
                 path = rule.rule.replace("<lang>", lang).replace("<int:subscription_id>", str(victim["subscription"]))
                 urls.append((rule.endpoint, path, methods))
     assert any(e == "account.seats" for e, _u, _m in urls) and any(e == "wizard.confirm" for e, _u, _m in urls)
+    assert any(e == "payment_wizard.confirm" for e, _u, _m in urls)
     return urls
 
 
@@ -109,7 +110,7 @@ def test_another_accounts_ids_are_404_and_nothing_changes(app, sec, victim, bill
                 elif attacker == "anonymous":
                     assert first.status_code in (302, 303) or r.request.path.endswith("/sign-in"), (method, url)
                     assert r.request.path.endswith("/sign-in") and r.status_code in (200, 400, 422), (method, url)
-                elif endpoint == "wizard.sign_in":
+                elif endpoint in ("wizard.sign_in", "payment_wizard.sign_in"):
                     # The sign-in step ignores a run that is not the contact's (never shown, never
                     # said to exist) and goes on with the contact's own workflow instead.
                     assert r.status_code in (200, 404, 422), (attacker, method, url, r.status_code)

@@ -35,8 +35,12 @@ def test_session_and_language_cookies_are_httponly_and_samesite(client):
         assert "secure" not in _flags(header), header  # development over plain HTTP
 
 
+PRODUCTION = {"ENV": "production", "SECRET_KEY": "Vq3xY8p_Lr2mZ0tK9wHs4bNc7dJf1gAe6uQiXoTy5vRk",
+              "BASE_URL": "https://help.example", "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY"}
+
+
 def test_production_cookies_are_secure(app_config):
-    app_config.update({"ENV": "production", "SECRET_KEY": "p" * 48})
+    app_config.update(PRODUCTION)
     client = create_app(app_config).test_client()
     cookies = _set_cookies(client.get("/en/sign-in", base_url="https://help.example"))
     for name in ("session", "lang"):
@@ -58,12 +62,12 @@ def test_production_refuses_a_missing_default_or_short_secret(app_config, monkey
 def test_a_production_process_will_not_start_without_a_secret(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HELPCENTER_")}
     env.update({"HELPCENTER_ENV": "production", "HELPCENTER_DATABASE_URL": f"sqlite:///{tmp_path}/p.db",
-                "PYTHONPATH": str(ROOT)})
+                "HELPCENTER_BASE_URL": "https://help.example", "PYTHONPATH": str(ROOT)})
     start = "from helpcenter import create_app; create_app(); print('started')"
     refused = subprocess.run([sys.executable, "-c", start], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert refused.returncode != 0 and "started" not in refused.stdout
     assert "HELPCENTER_SECRET_KEY" in refused.stderr
-    env["HELPCENTER_SECRET_KEY"] = "k" * 48
+    env["HELPCENTER_SECRET_KEY"] = PRODUCTION["SECRET_KEY"]
     started = subprocess.run([sys.executable, "-c", start], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert started.returncode == 0, started.stderr[-2000:]
 
@@ -72,10 +76,10 @@ def test_sign_in_starts_a_new_session(app, client, demo, sec):
     page = client.get("/en/sign-in").get_data(as_text=True)
     before_value = sec.session_cookie(client, app)
     before = _decode(app, before_value)
-    assert "contact_id" not in before
+    assert "_user_id" not in before
     sec.sign_in(client, "dupont")
     after = _decode(app, sec.session_cookie(client, app))
-    assert after["contact_id"] and after.get("sid")
+    assert after["_user_id"] and after.get("signed_in_at")
     # Nothing of the anonymous session is carried over but the workflow runs (never the CSRF token).
     assert after.get("csrf_token") != before.get("csrf_token")
     assert sec.csrf_of(page) and sec.session_cookie(client, app) != before_value
@@ -89,7 +93,10 @@ def test_two_sign_ins_give_two_different_sessions(app, demo, sec):
     first, second = app.test_client(), app.test_client()
     sec.sign_in(first, "dupont")
     sec.sign_in(second, "dupont")
-    assert _decode(app, sec.session_cookie(first, app))["sid"] != _decode(app, sec.session_cookie(second, app))["sid"]
+    first.get("/en/account/"), second.get("/en/account/")  # each page puts a CSRF token in its session
+    one, two = _decode(app, sec.session_cookie(first, app)), _decode(app, sec.session_cookie(second, app))
+    assert one["_user_id"] == two["_user_id"]  # the same contact...
+    assert one["csrf_token"] != two["csrf_token"]  # ...in two sessions of their own
 
 
 def test_sign_out_clears_the_session(app, client, demo, sec):
@@ -100,7 +107,7 @@ def test_sign_out_clears_the_session(app, client, demo, sec):
     assert r.status_code == 303
     value = sec.session_cookie(client, app)
     state = _decode(app, value) if value else {}
-    assert "contact_id" not in state and "sid" not in state
+    assert "_user_id" not in state and "signed_in_at" not in state
     assert client.get("/en/account/").status_code == 302
 
 
@@ -116,7 +123,7 @@ def test_a_forged_session_cookie_is_ignored(app, demo, sec):
     other = create_app({**app.config, "SECRET_KEY": "another-secret-key-0123456789"})
     with other.test_request_context():
         forged = other.session_interface.get_signing_serializer(other).dumps(
-            {"contact_id": 1, "sid": "x", "seen_at": 2_000_000_000})
+            {"_user_id": "1:0", "signed_in_at": 2_000_000_000, "seen_at": 2_000_000_000})
     client = app.test_client()
     client.set_cookie("session", forged)
     assert client.get("/en/account/").status_code == 302

@@ -130,6 +130,22 @@ class Visitor:
     def place_order(self, page, follow=True):
         return self.submit(page, button=r"place order|passer la commande", has=("quote",), follow=follow)
 
+    # The payment-details workflow ------------------------------------------------
+
+    GOOD_CARD = {"card_number": "5555 5555 5555 4444", "exp_month": "11", "exp_year": "2031", "cvc": "123",
+                 "cardholder": "Claire Dupont"}
+
+    def start_payment(self, account="dupont"):
+        email, password = ACCOUNTS[account]
+        page = self.get(f"/{self.lang}/wizard/payment/")
+        assert step_of(page) == "sign-in", page.request.path
+        return self.submit(page, {"email": email, "password": password})
+
+    def enter_card(self, page, card=None):
+        assert step_of(page) == "card", page.request.path
+        card = card or self.GOOD_CARD
+        return self.submit(page, card, has=tuple(card))
+
 
 @pytest.fixture
 def visitor(client, demo):
@@ -150,7 +166,7 @@ def subscription_of(app, db_session):
 
     def find(email):
         contact = service.authenticate(db_session, app.extensions["clock"], *next(
-            pair for pair in ACCOUNTS.values() if pair[0] == email))
+            pair for pair in ACCOUNTS.values() if pair[0] == email), passwords=app.extensions["passwords"])
         return service.list_subscriptions(db_session, contact.account_id)[0], contact
     return find
 
@@ -165,14 +181,32 @@ def orders_of(app, db_session):
     return orders
 
 
+SEAT_VALUES = ("subscription_id", "quantity", "quote_id", "checked_out", "reviewed_quote_id", "paid_quote_id",
+               "payment_error", "order_id")
+
+
+class SeatRun:
+    """A seat workflow run as the tests read it: its id, revision and the values in its data."""
+
+    def __init__(self, run):
+        self.id, self.revision, self.reference = run.id, run.revision, run.reference
+        data = run.data or {}
+        for name in SEAT_VALUES:
+            setattr(self, name, data.get(name))
+        self.checked_out = bool(data.get("checked_out"))
+        prefill = data.get("prefill") or {}
+        self.prefill_product, self.prefill_quantity = prefill.get("product"), prefill.get("quantity")
+
+
 @pytest.fixture
 def runs(db_session):
-    """Every WizardRun row, fresh from the database."""
+    """Every seat workflow run, fresh from the database."""
     from sqlalchemy import select
 
-    from helpcenter.wizard.models import WizardRun
+    from helpcenter.workflow.models import WorkflowRun
 
     def all_runs():
         db_session.expire_all()
-        return db_session.scalars(select(WizardRun)).all()
+        return [SeatRun(run) for run in db_session.scalars(select(WorkflowRun).where(WorkflowRun.workflow == "seats")
+                                                           .order_by(WorkflowRun.created_at))]
     return all_runs

@@ -48,10 +48,10 @@ def test_place_order_then_done_page_in_french(visitor, smtp_server, subscription
     text = visitor.text(done)
     assert order.number in text
     assert "GoToAssist Remote Support v5 : de 5 agents à 8 agents." in text
-    assert "l'accès aux postes est immédiat" in text
+    assert "l’accès aux postes est immédiat" in text
     assert "Votre date de facturation est désormais le 26 novembre 2026" in text
     assert "272,00 € ont été débités sur la carte Visa se terminant par 4242" in text
-    assert "en route vers billing@dupont.example" in text
+    assert "à l’adresse billing@dupont.example" in text
     assign = visitor.soup(done).select_one(f'a[href="/fr/account/seats/{subscription.id}"]')
     assert assign is not None
     assert visitor.soup(done).select_one('a[href^="/fr/articles/2"]') is not None

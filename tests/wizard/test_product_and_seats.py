@@ -112,6 +112,7 @@ REFUSALS = [
     ("2", "3 seats are assigned to users. Unassign 1 seat first, or choose at least 3 seats.", True),
     ("0", "Enter a number of seats from 1 to 500", False),
     ("501", "Enter a number of seats from 1 to 500", False),
+    ("12345678901234567890", "Enter a number of seats from 1 to 500", False),  # a whole number, out of range
     ("5", "Your subscription already has 5 seats: enter a different number", False),
     ("abc", "Enter the number of seats as a whole number, like 8", False),
     ("4.5", "Enter the number of seats as a whole number, like 8", False),
@@ -143,7 +144,7 @@ def test_refusal_in_french(visitor):
     r = visitor.add_to_cart(page, 2)
     soup = visitor.soup(r)
     assert soup.title.get_text().startswith("Erreur\u00a0:")
-    assert ("3 postes sont attribués à des utilisateurs. Retirez d'abord 1 poste, ou choisissez au moins 3 postes."
+    assert ("3 postes sont attribués à des utilisateurs. Désattribuez d’abord 1 poste, ou choisissez au moins 3 postes."
             in visitor.text(r))
     assert soup.select_one('#quantity-error a[href*="/fr/account/seats/"]') is not None
 

@@ -29,7 +29,7 @@ def test_english_review_shows_the_balance_applied(visitor):
     for figure in ["$1,393.97", "$2,304.00", "$910.03", "$25.00", "$885.03", "$192.00 per seat per year",
                    "10 organizers", "12 organizers"]:
         assert figure in text, figure
-    assert "November 26, 2026 to November 26, 2027" in text
+    assert "26 November 2026 to 26 November 2027" in text
     assert "VAT (0%)" in text
 
 
@@ -135,7 +135,8 @@ NEW_CARD = {"payment_method": "new", "card_number": "4000 0000 0000 0002", "exp_
     ("en", "Your card was declined. Use another card or contact your bank."),
     ("fr", "Votre carte a été refusée. Utilisez une autre carte ou contactez votre banque."),
 ])
-def test_declined_card_is_shown_clearly_and_nothing_typed_is_cleared(visitor, runs, lang, message):
+def test_declined_card_is_shown_clearly_and_only_the_card_secrets_are_cleared(visitor, runs, lang, message):
+    """What was typed comes back, except the card number and the CVC, which are never sent back."""
     visitor.lang = lang
     page = visitor.continue_review(visitor.to_review("dupont", 8))
     r = visitor.pay(page, NEW_CARD)
@@ -143,9 +144,21 @@ def test_declined_card_is_shown_clearly_and_nothing_typed_is_cleared(visitor, ru
     soup = visitor.soup(r)
     assert message in soup.select_one('.error-summary a[href="#card_number"]').get_text()
     assert soup.select_one("#payment_method-new").has_attr("checked")
-    for name in ["card_number", "exp_month", "exp_year", "cvc", "cardholder"]:
+    for name in ["exp_month", "exp_year", "cardholder"]:
         assert soup.select_one(f"#{name}")["value"] == NEW_CARD[name]
+    for name in ["card_number", "cvc"]:
+        assert soup.select_one(f"#{name}")["value"] == ""
+    assert "4000 0000 0000 0002" not in r.get_data(as_text=True) and 'value="123"' not in r.get_data(as_text=True)
     assert runs()[0].paid_quote_id is None
+
+
+def test_card_number_and_cvc_are_not_sent_back_after_a_vat_error(visitor):
+    page = visitor.continue_review(visitor.to_review("dupont", 8))
+    r = visitor.pay(page, dict(NEW_CARD, card_number="4242 4242 4242 4242", vat_number="FR40303265046"))
+    assert r.status_code == 422
+    body = r.get_data(as_text=True)
+    assert "4242 4242 4242 4242" not in body and 'value="123"' not in body
+    assert visitor.soup(r).select_one("#vat_number")["value"] == "FR40303265046"
 
 
 def test_card_form_errors_are_listed_in_field_order(visitor):

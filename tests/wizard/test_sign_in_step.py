@@ -99,7 +99,7 @@ def test_corporate_contact_cannot_reach_the_seat_steps(visitor, step):
 
 @pytest.mark.parametrize("lang, sentence", [
     ("en", "Only the account's billing contacts can add or remove seats"),
-    ("fr", "Seuls les contacts de facturation du compte peuvent ajouter ou retirer des postes"),
+    ("fr", "Seuls les contacts de facturation du compte peuvent ajouter ou supprimer des postes"),
 ])
 def test_admin_is_told_only_billing_contacts_change_seats_and_who_they_are(visitor, lang, sentence):
     visitor.lang = lang

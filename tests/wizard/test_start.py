@@ -35,7 +35,7 @@ def test_language_neutral_link_prefers_the_remembered_language(client, demo):
 
 @pytest.mark.parametrize("lang, notice", [
     ("en", "The number of seats in the link you followed is not valid"),
-    ("fr", "Le nombre de postes indiqué dans le lien que vous avez suivi n'est pas valide"),
+    ("fr", "Le nombre de postes indiqué dans le lien que vous avez suivi n’est pas valide"),
 ])
 @pytest.mark.parametrize("quantity", ["abc", "0", "501", "-3", "4.5", "9" * 40, "８"])
 def test_invalid_prefill_quantity_is_ignored_with_a_notice(visitor, lang, notice, quantity):

@@ -22,10 +22,10 @@ def activity(record, support_request, dupont):
     """A run where Dupont stumbled, and the request they sent with its reference."""
     ref = "HC-7K2Q9D"
     record(ref, "step_shown", "seats", contact_id=dupont.id)
-    record(ref, "form_error", "seats", {"fields": ["quantity"], "messages": {"quantity": "Enter a number"},
-                                        "values": {"quantity": "dix"}}, contact_id=dupont.id)
+    record(ref, "form_error", "seats", {"fields": {"quantity": {"messages": ["Enter a number"], "value": "dix"}}},
+           contact_id=dupont.id)
     record(ref, "step_shown", "payment", contact_id=dupont.id)
-    record(ref, "refusal", "payment", {"reason": "card_declined"}, contact_id=dupont.id)
+    record(ref, "refusal", "payment", {"code": "card_declined"}, contact_id=dupont.id)
     support_request(reference=ref, account_id=dupont.account_id, contact_id=dupont.id,
                     page="/fr/wizard/seats/payment", message="Ma carte est refusée, que faire ?")
     return ref
