@@ -35,9 +35,17 @@ Index("ix_workflow_events_kind_at", WorkflowEvent.kind, WorkflowEvent.at)
 # --- trails --------------------------------------------------------------------------------
 
 def without_secrets(value):
-    """The value with every secret field's entry dropped and card-like digit runs hidden, at any depth."""
+    """The value with card-like digit runs hidden and, under a secret field's name, only the
+    messages the customer was shown (never what they typed), at any depth."""
     if isinstance(value, dict):
-        return {k: without_secrets(v) for k, v in value.items() if str(k) not in SECRET_FIELDS}
+        kept = {}
+        for key, item in value.items():
+            if str(key) in SECRET_FIELDS:
+                if isinstance(item, dict) and "messages" in item:
+                    kept[key] = {"messages": without_secrets(item["messages"])}
+                continue
+            kept[key] = without_secrets(item)
+        return kept
     if isinstance(value, (list, tuple)):
         return [without_secrets(v) for v in value]
     if isinstance(value, str):

@@ -57,10 +57,12 @@ def test_form_errors_show_typed_values_but_never_card_fields_or_passwords(as_age
     for secret in (CARD, "737", "hunter2", "4242 4242 4242 4242", "2031"):
         assert secret not in html
     error = soup(response).select_one(".event-form_error")
-    fields = [c.get_text() for c in error.select("tbody td:first-child code")]
-    assert fields == ["cardholder"]
-    assert "Enter the name on the card" in error.get_text()
-    assert "C. Dupont" in error.get_text()
+    rows = {r.select_one("td code").get_text(): [td.get_text(" ", strip=True) for td in r.select("td")[1:]]
+            for r in error.select("tbody tr")}
+    # Every field with its message; the value only for fields that are not secret.
+    assert rows["card_number"] == ["Enter a valid card number", "never recorded (card details and passwords)"]
+    assert rows["cvc"][1] == rows["exp_year"][1] == rows["password"][1] == "never recorded (card details and passwords)"
+    assert rows["cardholder"] == ["Enter the name on the card", "C. Dupont •••"]
 
 
 def test_display_filters_secrets_even_if_a_stored_event_carried_them(as_agent, stumbled, db_session):
