@@ -27,7 +27,8 @@ WORKFLOW_STEPS = {"seats": ["sign-in", "product", "seats", "review", "payment", 
 
 
 def generate_events(count: int, now: datetime, seed: int = 13) -> list[dict]:
-    """Runs that go on to the next step with probability 0.8, with problems along the way."""
+    """Runs that go on to the next step with probability 0.8, with problems along the way (the
+    details in the shapes helpcenter.workflow.events writes)."""
     rng = random.Random(seed)
     events: list[dict] = []
     run = 0
@@ -46,13 +47,14 @@ def generate_events(count: int, now: datetime, seed: int = 13) -> list[dict]:
         for step in WORKFLOW_STEPS[workflow]:
             add("step_shown", step)
             if rng.random() < 0.15:
-                add("form_error", step, {"fields": [rng.choice(["quantity", "cardholder", "vat_number"])],
-                                         "values": {"quantity": str(rng.randrange(600, 999))}})
+                name = rng.choice(["quantity", "cardholder", "vat_number"])
+                add("form_error", step, {"fields": {name: {"messages": ["Enter a valid value"],
+                                                           "value": str(rng.randrange(600, 999))}}})
             if rng.random() < 0.04:
-                add("refusal", step, {"reason": rng.choice(["below_assigned", "card_declined", "corporate_account"])})
+                add("refusal", step, {"code": rng.choice(["below_assigned", "card_declined", "corporate_account"])})
                 break
             if step == "review":
-                add("quote", step, {"quote_id": f"q{run}", "currency": "EUR", "figures": {"total": "272.00"}})
+                add("quote", step, {"quote": f"q{run}", "figures": {"currency": "EUR", "total": "272.00"}})
             if step == "done":
                 add("finished", step)
             if rng.random() > 0.8:
