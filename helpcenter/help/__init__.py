@@ -34,5 +34,6 @@ def shared_store(articles_dir) -> ArticleStore:
 def init_app(app) -> None:
     app.extensions["help_store"] = shared_store(app.config["ARTICLES_DIR"])
     app.jinja_env.globals.update(article_url=article_url, step_html=step_html)
-    from helpcenter.help import views
+    from helpcenter.help import page_cache, views
     views.register(app)
+    page_cache.init_app(app)

@@ -5,6 +5,7 @@ matter, then the body), checks every field and every cross-reference, renders th
 sanitized HTML and builds the search index. Anything wrong is an `ArticleError` naming the file
 and the field, raised at start-up (from create_app) rather than a 500 on some later request.
 """
+import hashlib
 import logging
 import os
 import re
@@ -78,6 +79,7 @@ class Article:
     redirect_from: tuple[str, ...] = ()
     related: tuple[int, ...] = ()
     keywords: tuple[str, ...] = ()
+    content_hash: str = ""  # of the file's text: names its rendering in the on-disk cache
     _rendered: Rendered | None = field(default=None, repr=False)
     _store: "ArticleStore | None" = field(default=None, repr=False)
 
@@ -318,6 +320,13 @@ class ArticleStore:
                 shown = self.resolve(article_id, lang)
                 self._by_category[lang].setdefault(shown.category, []).append(shown)
         self.index = SearchIndex(self._articles)
+        # What pages are rendered from: cached pages of another version are never served.
+        digest = hashlib.blake2b(digest_size=12)
+        for article in self.all_articles():
+            digest.update(f"{article.lang}/{article.id}:{article.content_hash};".encode())
+        for category in categories.values():
+            digest.update(repr((category.key, category.titles, category.descriptions)).encode())
+        self.version = digest.hexdigest()
 
     def _add(self, article: Article) -> None:
         lang = article.lang
