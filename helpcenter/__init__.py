@@ -23,7 +23,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
 
-    from helpcenter import account, auth, help, wizard
+    from helpcenter import account, auth, help, static_files, wizard
+    static_files.init_app(app)
     help.init_app(app)
     auth.init_app(app)
     wizard.init_app(app)
