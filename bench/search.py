@@ -15,7 +15,7 @@ CASE = "search"
 
 def measure(report, quick: bool = False) -> None:
     small, large = sizes(quick)
-    res = {n: measured(n, "default", quick) for n in (small, large)}
+    res = {n: measured(n, "warm", quick) for n in (small, large)}
     n_queries = len(res[large]["queries"])
     stats = {}
     for n, r in res.items():

@@ -16,12 +16,11 @@ import sqlite3
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from helpcenter.help.render import index_text, markdown_to_text
 from helpcenter.help.text import WORD_RE, analyzer, fold
 
 MAX_QUERY_LENGTH = 200
@@ -156,8 +155,8 @@ def marked(text: str, folded: str, pattern: re.Pattern, start: int = 0, end: int
 
 @functools.lru_cache(maxsize=PLAIN_CACHE_SIZE)
 def plain_body(article) -> tuple[str, str]:
-    """An article's body as plain text, and folded: computed once, for its snippets."""
-    text = markdown_to_text(index_text(article.body))
+    """An article's body as plain text, and folded: read once, for its snippets."""
+    text = article.plain_text
     return text, folded_copy(text)
 
 
@@ -216,9 +215,11 @@ def _recent_first(article) -> tuple:
 class SearchIndex:
     """FTS5 tables (one per language) in a private in-memory SQLite database."""
 
-    def __init__(self, articles_by_lang: dict[str, Sequence]):
+    def __init__(self, articles_by_lang: dict[str, Sequence], texts: Callable[[Sequence], Iterable[str]]):
+        """texts(articles): the plain body text of each article, in order (read once, not kept)."""
         # Rowid order is the order in which ranking reads candidates: most recently updated first.
         self._articles = {lang: sorted(articles, key=_recent_first) for lang, articles in articles_by_lang.items()}
+        self._texts = texts
         self._lock = threading.Lock()
         self._connect()
 
@@ -230,12 +231,13 @@ class SearchIndex:
         self._cache: OrderedDict = OrderedDict()
         for lang, articles in self._articles.items():
             table = f"docs_{lang}"
+            # Contentless: the index keeps no copy of the texts (snippets read them from the render cache).
             conn.execute(f"CREATE VIRTUAL TABLE {table} USING fts5({', '.join(COLUMNS)},"
-                         " tokenize='unicode61 remove_diacritics 2')")
+                         " tokenize='unicode61 remove_diacritics 2', content='')")
             conn.executemany(
                 f"INSERT INTO {table} (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?)",
-                ((rowid, a.title, " ; ".join(a.keywords), a.summary, index_text(a.body))
-                 for rowid, a in enumerate(articles, start=1)))
+                ((rowid, a.title, " ; ".join(a.keywords), a.summary, text)
+                 for rowid, (a, text) in enumerate(zip(articles, self._texts(articles)), start=1)))
             conn.execute(f"CREATE VIRTUAL TABLE temp.vocab_{lang} USING fts5vocab(main, {table}, 'row')")
             # Every distinct indexed word, stemmed once: a query word expands to the words
             # that share its stem, the most frequent first.
