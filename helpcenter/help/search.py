@@ -28,6 +28,7 @@ MAX_TERMS = 12
 MAX_EXPANSIONS = 30  # indexed words one query word may stand for (the most frequent first)
 MAX_PREFIX_EXPANSIONS = 15
 MIN_PREFIX_LENGTH = 2
+MIN_CORRECTION_LENGTH = 4  # shorter words have too many neighbours to guess from
 CACHE_SIZE = 512  # recent result pages kept: readers ask the same questions
 SNIPPET_TOKENS = 30  # words around the match in a result's snippet
 SNIPPET_LEAD = 4  # words shown before the snippet's first match (fewer at a sentence's start)
@@ -84,6 +85,24 @@ class SearchResults:
     total: int
     matched_all_words: bool
     about_seats: bool
+    suggestion: str | None = None   # "did you mean": the query with misspelt words corrected, when nothing matched
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (a swap of neighbours counts one), or limit + 1 when over it."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before, row = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (ca != cb))
+            if before is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        before, row = row, current
+    return row[-1]
 
 
 def clean_query(raw: str | None) -> str:
@@ -254,6 +273,40 @@ class SearchIndex:
         self._conn = conn
         self._pid = os.getpid()
 
+    def correction(self, lang: str, word: str) -> str | None:
+        """The most frequent indexed word one or two typing mistakes away from a word it lacks.
+
+        Candidates share the word's first letter and nearly its length (readers rarely miss the
+        first letter), which keeps this to a slice of the sorted vocabulary.
+        """
+        surface = fold(word)
+        if len(surface) < MIN_CORRECTION_LENGTH or not surface.isalpha():
+            return None
+        limit = 1 if len(surface) < 7 else 2
+        vocabulary, frequency = self._vocabulary.get(lang, []), self._frequency.get(lang, {})
+        start = bisect.bisect_left(vocabulary, surface[0])
+        end = bisect.bisect_left(vocabulary, surface[0] + "\U0010ffff", start)
+        best, best_key = None, None
+        for candidate in vocabulary[start:end]:
+            if abs(len(candidate) - len(surface)) > limit or candidate == surface:
+                continue
+            distance = edit_distance(surface, candidate, limit)
+            if distance <= limit:
+                key = (distance, -frequency[candidate], candidate)
+                if best_key is None or key < best_key:
+                    best, best_key = candidate, key
+        return best
+
+    def _suggestion(self, lang: str, query: str, terms: list[Term]) -> str | None:
+        """The query with each word the index lacks replaced by its correction, if any was found."""
+        corrected, changed = [], False
+        unknown = {t.word for t in terms if not t.words}
+        for word in analyzer(lang).words(query):
+            fixed = self.correction(lang, word) if word in unknown else None
+            corrected.append(fixed or word)
+            changed = changed or fixed is not None
+        return " ".join(corrected) if changed else None
+
     def _starting_with(self, lang: str, prefix: str) -> list[str]:
         """The most frequent indexed words that start with a prefix."""
         vocabulary = self._vocabulary.get(lang, [])
@@ -363,4 +416,5 @@ class SearchIndex:
             all_words = False
         articles = [self._articles[lang][rowid - 1] for rowid in rowids]
         hits = [SearchHit(article, *marks) for article, marks in zip(articles, self._highlights(terms, articles))]
-        return SearchResults(query, tuple(hits), total, all_words, about_seats)
+        suggestion = self._suggestion(lang, query, terms) if not hits or not all_words else None
+        return SearchResults(query, tuple(hits), total, all_words, about_seats, suggestion)

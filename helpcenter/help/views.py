@@ -203,7 +203,12 @@ def search():
             log.exception("could not record a search without results")
             get_session().rollback()
     categories = [c for c in store.categories.values() if store.in_category(c.key, g.lang)]
+    suggestion_link = None
+    if results.suggestion:
+        suggestion_link = Markup('<a href="{url}">{text}</a>').format(
+            url=url_for("help.search", q=results.suggestion), text=results.suggestion)
     return render_template("help/search.html", results=results, search_query=results.query,
+                           suggestion_link=suggestion_link,
                            categories=categories, seat_workflow=seat_workflow_url(),
                            category_titles={c.key: c.title(g.lang) for c in store.categories.values()})
 
