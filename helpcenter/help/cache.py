@@ -23,9 +23,12 @@ from collections import OrderedDict
 from importlib.metadata import version
 from pathlib import Path
 
-FILE_NAME = "articles-cache.sqlite3"
-FORMAT = "1"  # change when what is stored, or how an article renders, changes
-SALT = "|".join([FORMAT] + [f"{name} {version(name)}" for name in ("markdown-it-py", "mdit-py-plugins", "nh3")]).encode()
+FORMAT = "1"  # change when what is stored, or how an article renders or is indexed, changes
+SALT = "|".join([FORMAT] + [f"{name} {version(name)}" for name in
+                            ("markdown-it-py", "mdit-py-plugins", "nh3", "snowballstemmer")]).encode()
+# Another renderer (or format) starts a file of its own rather than mixing entries.
+FORMAT_ID = hashlib.blake2b(SALT, digest_size=4).hexdigest()
+FILE_NAME = f"articles-cache-{FORMAT_ID}.sqlite3"
 KEPT_RENDERED = 256  # rendered bodies kept in memory (the page cache holds the hot pages anyway)
 QUERY_CHUNK = 500  # hashes per SELECT ... IN (...)
 
@@ -56,6 +59,8 @@ class RenderCache:
             conn.execute("PRAGMA journal_mode=WAL")  # several processes (workers, tests) share the file
         conn.execute("CREATE TABLE IF NOT EXISTS entries (hash TEXT PRIMARY KEY, meta TEXT NOT NULL,"
                      " rendered BLOB NOT NULL, plain TEXT NOT NULL)")
+        conn.execute("CREATE TABLE IF NOT EXISTS stems (lang TEXT NOT NULL, word TEXT NOT NULL, stem TEXT NOT NULL,"
+                     " PRIMARY KEY (lang, word)) WITHOUT ROWID")
         conn.commit()
         self._conn = conn
         self._pid = os.getpid()
@@ -112,6 +117,23 @@ class RenderCache:
         if row is None:
             raise KeyError(key)
         return row[0]
+
+    @property
+    def folder(self) -> str | None:
+        """Where the cache file is (None in memory): the search index is kept beside it."""
+        return None if self.path == ":memory:" else os.path.dirname(self.path)
+
+    def stems(self, lang: str, words) -> dict[str, str]:
+        """The known stems of indexed words (stemming twenty thousand words takes a second)."""
+        with self._lock:
+            return dict(self._execute("SELECT word, stem FROM stems WHERE lang = ?", (lang,)))
+
+    def put_stems(self, lang: str, stems: dict[str, str]) -> None:
+        with self._lock:
+            self._execute("BEGIN")
+            self._conn.executemany("INSERT OR REPLACE INTO stems (lang, word, stem) VALUES (?, ?, ?)",
+                                   [(lang, word, stem) for word, stem in stems.items()])
+            self._conn.commit()
 
     def plains(self, hashes):
         """Plain texts of the hashes, in their order (read in chunks: never all in memory)."""

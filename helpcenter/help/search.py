@@ -14,6 +14,7 @@ import re
 import os
 import sqlite3
 import threading
+import time
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -40,6 +41,8 @@ RANK_CANDIDATES = 300
 HIGH_COLUMNS = "{title keywords summary}"
 PLAIN_CACHE_SIZE = 4096  # articles whose plain body text is kept for snippets
 COLUMNS = ("title", "keywords", "summary", "body")
+INDEX_FILE_PREFIX = "search-index-"  # + the store's version: the index kept between starts
+STALE_INDEX_AGE = 24 * 3600  # seconds after which an index file nobody opened is removed
 WEIGHTS = (10.0, 5.0, 3.0, 1.0)  # bm25 weight of each column, in that order
 
 # British and American spellings of the same word (stems): either finds both.
@@ -234,20 +237,23 @@ def _recent_first(article) -> tuple:
 class SearchIndex:
     """FTS5 tables (one per language) in a private in-memory SQLite database."""
 
-    def __init__(self, articles_by_lang: dict[str, Sequence], texts: Callable[[Sequence], Iterable[str]]):
-        """texts(articles): the plain body text of each article, in order (read once, not kept)."""
+    def __init__(self, articles_by_lang: dict[str, Sequence], texts: Callable[[Sequence], Iterable[str]],
+                 path: str | None = None, stems=None):
+        """texts(articles): the plain body text of each article, in order (read once, not kept).
+
+        path: a file the built index is kept in and opened from at the next start (its name
+        must change with the articles: the store passes one named after its version); stems:
+        a store of the stems of indexed words (RenderCache), so that a start stems only new words.
+        """
         # Rowid order is the order in which ranking reads candidates: most recently updated first.
         self._articles = {lang: sorted(articles, key=_recent_first) for lang, articles in articles_by_lang.items()}
         self._texts = texts
+        self._path = path
+        self._stems = stems
         self._lock = threading.Lock()
         self._connect()
 
-    def _connect(self) -> None:
-        conn = sqlite3.connect(":memory:", check_same_thread=False)
-        self._by_stem: dict[str, dict[str, list[str]]] = {}
-        self._frequency: dict[str, dict[str, int]] = {}
-        self._vocabulary: dict[str, list[str]] = {}
-        self._cache: OrderedDict = OrderedDict()
+    def _build(self, conn) -> None:
         for lang, articles in self._articles.items():
             table = f"docs_{lang}"
             # Contentless: the index keeps no copy of the texts (snippets read them from the render cache).
@@ -257,19 +263,60 @@ class SearchIndex:
                 f"INSERT INTO {table} (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?)",
                 ((rowid, a.title, " ; ".join(a.keywords), a.summary, text)
                  for rowid, (a, text) in enumerate(zip(articles, self._texts(articles)), start=1)))
-            conn.execute(f"CREATE VIRTUAL TABLE temp.vocab_{lang} USING fts5vocab(main, {table}, 'row')")
+        conn.commit()
+
+    def _keep(self, conn) -> None:
+        """Write the built index to its file (atomically: another process may be reading an older one)."""
+        folder = os.path.dirname(self._path)
+        for name in os.listdir(folder):
+            other = os.path.join(folder, name)
+            try:  # an index of older articles, unused for a day (each start touches the one it opens)
+                if name.startswith(INDEX_FILE_PREFIX) and time.time() - os.path.getmtime(other) > STALE_INDEX_AGE:
+                    os.remove(other)
+            except OSError:
+                pass
+        partial = f"{self._path}.{os.getpid()}.tmp"
+        disk = sqlite3.connect(partial)
+        conn.backup(disk)
+        disk.close()
+        os.replace(partial, self._path)
+
+    def _connect(self) -> None:
+        conn = None
+        if self._path and os.path.exists(self._path):
+            try:
+                conn = sqlite3.connect(f"file:{self._path}?mode=ro", uri=True, check_same_thread=False)
+                os.utime(self._path)
+            except (sqlite3.Error, OSError):  # removed meanwhile: build it again
+                conn = None
+        if conn is None:
+            conn = sqlite3.connect(":memory:", check_same_thread=False)
+            self._build(conn)
+            if self._path:
+                self._keep(conn)
+        self._by_stem: dict[str, dict[str, list[str]]] = {}
+        self._frequency: dict[str, dict[str, int]] = {}
+        self._vocabulary: dict[str, list[str]] = {}
+        self._cache: OrderedDict = OrderedDict()
+        for lang in self._articles:
+            conn.execute(f"CREATE VIRTUAL TABLE temp.vocab_{lang} USING fts5vocab(main, docs_{lang}, 'row')")
             # Every distinct indexed word, stemmed once: a query word expands to the words
             # that share its stem, the most frequent first.
+            frequency = dict(conn.execute(f"SELECT term, doc FROM temp.vocab_{lang} ORDER BY doc DESC"))
+            stems = self._stems.stems(lang, frequency) if self._stems is not None else {}
+            new = {}
             stem = analyzer(lang).stem
             by_stem: dict[str, list[str]] = {}
-            frequency: dict[str, int] = {}
-            for term, docs in conn.execute(f"SELECT term, doc FROM temp.vocab_{lang} ORDER BY doc DESC"):
-                by_stem.setdefault(stem(term), []).append(term)
-                frequency[term] = docs
+            for term in frequency:
+                word_stem = stems.get(term)
+                if word_stem is None:
+                    word_stem = new[term] = stem(term)
+                by_stem.setdefault(word_stem, []).append(term)
+            if new and self._stems is not None:
+                self._stems.put_stems(lang, new)
             self._by_stem[lang] = by_stem
             self._frequency[lang] = frequency
             self._vocabulary[lang] = sorted(frequency)
-        conn.commit()
         self._conn = conn
         self._pid = os.getpid()
 

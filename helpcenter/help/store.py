@@ -25,9 +25,9 @@ import yaml
 from flask import current_app, has_request_context, url_for
 from markupsafe import Markup
 
-from helpcenter.help.cache import RenderCache, content_hash
+from helpcenter.help.cache import FORMAT_ID as CACHE_FORMAT_ID, RenderCache, content_hash
 from helpcenter.help.render import Rendered, RenderProblem, index_text, markdown_to_text, render_article
-from helpcenter.help.search import SearchIndex, SearchResults
+from helpcenter.help.search import INDEX_FILE_PREFIX, SearchIndex, SearchResults
 
 log = logging.getLogger(__name__)
 
@@ -428,7 +428,10 @@ class ArticleStore:
 
     def build_index(self) -> None:
         """The search index, fed with each article's plain text from the cache."""
-        self.index = SearchIndex(self._articles, lambda articles: self.cache.plains([a.content_hash for a in articles]))
+        folder = self.cache.folder
+        path = os.path.join(folder, f"{INDEX_FILE_PREFIX}{CACHE_FORMAT_ID}-{self.version}.sqlite3") if folder else None
+        self.index = SearchIndex(self._articles, lambda articles: self.cache.plains([a.content_hash for a in articles]),
+                                 path=path, stems=self.cache)
 
     # reading
 

@@ -182,7 +182,11 @@ def test_a_warm_start_reads_renderings_from_the_cache(articles_copy, tmp_path, m
     from helpcenter.help import store as store_module
     cold = load_store(articles_copy, cache_dir=tmp_path)
     html = str(cold.get(1, "en").step_html(4))
+    index_files = [p for p in tmp_path.iterdir() if p.name.startswith("search-index-")]
+    assert len(index_files) == 1  # the built index is kept beside the renderings
     monkeypatch.setattr(store_module, "render_article", lambda *a, **k: pytest.fail("rendered again"))
+    from helpcenter.help import search as search_module
+    monkeypatch.setattr(search_module.SearchIndex, "_build", lambda *a: pytest.fail("index built again"))
     warm = load_store(articles_copy, cache_dir=tmp_path)
     assert str(warm.get(1, "en").step_html(4)) == html
     assert warm.version == cold.version
