@@ -38,7 +38,7 @@ SNIPPET_SPAN = 200  # characters in which a snippet's matches are counted to pic
 # pass ranks at most this many candidates, the most recently updated first (the index's rowid
 # order, in which SQLite stops early); titles, keywords and summaries are ranked first.
 RANK_CANDIDATES = 300
-HIGH_COLUMNS = "{title keywords summary}"
+HIGH_COLUMNS = ("title", "keywords", "summary")  # also indexed alone (the short texts: a small index)
 PLAIN_CACHE_SIZE = 4096  # articles whose plain body text is kept for snippets
 COLUMNS = ("title", "keywords", "summary", "body")
 INDEX_FILE_PREFIX = "search-index-"  # + the store's version: the index kept between starts
@@ -263,6 +263,13 @@ class SearchIndex:
                 f"INSERT INTO {table} (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?)",
                 ((rowid, a.title, " ; ".join(a.keywords), a.summary, text)
                  for rowid, (a, text) in enumerate(zip(articles, self._texts(articles)), start=1)))
+            # The first ranking pass looks at titles, keywords and summaries only: in a table of
+            # their own it reads their (short) posting lists, not those of every body.
+            conn.execute(f"CREATE VIRTUAL TABLE high_{lang} USING fts5({', '.join(HIGH_COLUMNS)},"
+                         " tokenize='unicode61 remove_diacritics 2', content='')")
+            conn.executemany(f"INSERT INTO high_{lang} (rowid, {', '.join(HIGH_COLUMNS)}) VALUES (?, ?, ?, ?)",
+                             ((rowid, a.title, " ; ".join(a.keywords), a.summary)
+                              for rowid, a in enumerate(articles, start=1)))
         conn.commit()
 
     def _keep(self, conn) -> None:
@@ -388,7 +395,7 @@ class SearchIndex:
 
     def _ranked(self, table: str, expression: str, limit: int) -> list[int]:
         """The best `limit` rowids by bm25 among the first RANK_CANDIDATES matches (in rowid order)."""
-        weights = ", ".join(str(w) for w in WEIGHTS)
+        weights = ", ".join(str(w) for w in WEIGHTS[:len(HIGH_COLUMNS) if table.startswith("high_") else None])
         return [row[0] for row in self._conn.execute(
             f"SELECT rowid FROM (SELECT rowid, bm25({table}, {weights}) AS score FROM {table}"
             f" WHERE {table} MATCH ? LIMIT {RANK_CANDIDATES}) ORDER BY score, rowid LIMIT ?",
@@ -401,7 +408,7 @@ class SearchIndex:
         with self._lock:
             if self._pid != os.getpid():  # a forked worker must not share its parent's connection
                 self._connect()
-            rowids = self._ranked(table, f"{HIGH_COLUMNS} : ({expression})", limit)
+            rowids = self._ranked(f"high_{lang}", expression, limit)
             if len(rowids) < limit:
                 seen = set(rowids)
                 rowids += [r for r in self._ranked(table, expression, limit + len(rowids)) if r not in seen]
