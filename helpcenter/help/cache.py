@@ -14,7 +14,6 @@ this format renders again. An entry also records the URL it gave each linked art
 renamed slug elsewhere re-renders the articles that link to it.
 """
 import hashlib
-import json
 import os
 import pickle
 import sqlite3
@@ -23,7 +22,7 @@ from collections import OrderedDict
 from importlib.metadata import version
 from pathlib import Path
 
-FORMAT = "2"  # change when what is stored, or how an article renders or is indexed, changes
+FORMAT = "3"  # change when what is stored, or how an article renders or is indexed, changes
 SALT = "|".join([FORMAT] + [f"{name} {version(name)}" for name in
                             ("markdown-it-py", "mdit-py-plugins", "nh3", "snowballstemmer")]).encode()
 # Another renderer (or format) starts a file of its own rather than mixing entries.
@@ -57,8 +56,11 @@ class RenderCache:
         conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
         if self.path != ":memory:":
             conn.execute("PRAGMA journal_mode=WAL")  # several processes (workers, tests) share the file
-        conn.execute("CREATE TABLE IF NOT EXISTS entries (hash TEXT PRIMARY KEY, meta TEXT NOT NULL,"
+        conn.execute("CREATE TABLE IF NOT EXISTS entries (hash TEXT PRIMARY KEY, meta BLOB NOT NULL,"
                      " rendered BLOB NOT NULL, plain TEXT NOT NULL)")
+        # A file whose size and modification time are unchanged keeps its hash: no need to read it.
+        conn.execute("CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER NOT NULL,"
+                     " mtime_ns INTEGER NOT NULL, hash TEXT NOT NULL) WITHOUT ROWID")
         conn.execute("CREATE TABLE IF NOT EXISTS stems (lang TEXT NOT NULL, word TEXT NOT NULL, stem TEXT NOT NULL,"
                      " PRIMARY KEY (lang, word)) WITHOUT ROWID")
         conn.commit()
@@ -82,12 +84,12 @@ class RenderCache:
             for chunk in self._chunks(hashes):
                 marks = ",".join("?" * len(chunk))
                 for key, meta in self._execute(f"SELECT hash, meta FROM entries WHERE hash IN ({marks})", chunk):
-                    found[key] = json.loads(meta)
+                    found[key] = pickle.loads(meta)
         return found
 
     def put(self, rows) -> None:
         """Store (hash, meta dict, Rendered, plain text) rows."""
-        data = [(key, json.dumps(meta, ensure_ascii=False), pickle.dumps(rendered, pickle.HIGHEST_PROTOCOL), plain)
+        data = [(key, pickle.dumps(meta, pickle.HIGHEST_PROTOCOL), pickle.dumps(rendered, pickle.HIGHEST_PROTOCOL), plain)
                 for key, meta, rendered, plain in rows]
         with self._lock:
             self._execute("BEGIN")
@@ -117,6 +119,19 @@ class RenderCache:
         if row is None:
             raise KeyError(key)
         return row[0]
+
+    def file_hashes(self) -> dict[str, tuple[int, int, str]]:
+        """path -> (size, mtime_ns, content hash) of the files seen before."""
+        with self._lock:
+            return {path: (size, mtime, key) for path, size, mtime, key
+                    in self._execute("SELECT path, size, mtime_ns, hash FROM files")}
+
+    def put_file_hashes(self, rows) -> None:
+        """Remember (path, size, mtime_ns, hash) rows."""
+        with self._lock:
+            self._execute("BEGIN")
+            self._conn.executemany("INSERT OR REPLACE INTO files (path, size, mtime_ns, hash) VALUES (?, ?, ?, ?)", rows)
+            self._conn.commit()
 
     @property
     def folder(self) -> str | None:
