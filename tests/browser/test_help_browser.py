@@ -8,7 +8,7 @@ from helpcenter.config import PROJECT_ROOT
 from helpcenter.help.store import load_store
 from tests.conftest import assert_accessible
 
-STORE = load_store(PROJECT_ROOT / "articles", eager_render=False)
+STORE = load_store(PROJECT_ROOT / "articles")
 SEAT = {lang: f"/{lang}/articles/1-{STORE.get(1, lang).slug}" for lang in ("en", "fr")} if STORE.count() else {}
 SEARCH_WORD = {"en": "seats", "fr": "postes"}
 
@@ -89,3 +89,4 @@ def test_copy_link_is_a_plain_anchor_without_javascript(live_server, chromium):
         assert page.evaluate("document.querySelector('#step-4').matches(':target')")
     finally:
         context.close()
+
