@@ -27,8 +27,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     errors.init_app(app)
 
-    from helpcenter import account, articles, auth, contact, help, workflows
+    from helpcenter import account, articles, auth, contact, help, static_files, workflows
     articles.init_app(app)
+    static_files.init_app(app)
     help.init_app(app)
     auth.init_app(app)
     workflows.init_app(app)
