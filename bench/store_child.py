@@ -1,7 +1,8 @@
 """One measurement in a fresh process: load, render and index a folder of articles, then search.
 
-Run as `python -m bench.store_child DIR MODE QUERIES` (MODE: eager = load + render every body +
-index, as the issue defines start-up; default = what create_app does). Prints one JSON line:
+Run as `python -m bench.store_child DIR MODE QUERIES CACHE_DIR` (MODE: cold = the first start,
+every body rendered (in parallel) into an empty render cache, then indexed; warm = a later start
+with that cache, as create_app does on every start but the first). Prints one JSON line:
 seconds to ready, peak resident memory (VmHWM) and the baseline after imports, and, when
 QUERIES > 0, the time of each query (store.search: the index query plus highlighted snippets).
 """
@@ -20,12 +21,15 @@ def vm(field: str) -> int:
 
 
 def main() -> None:
-    folder, mode, n_queries = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    folder, mode, n_queries, cache_dir = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     from helpcenter.help.store import load_store  # imports are not part of the figure
     from bench.articles import queries
     baseline = vm("VmRSS")
     t0 = time.perf_counter()
-    store = load_store(folder, eager_render=True if mode == "eager" else None)
+    if mode == "cold":
+        import shutil
+        shutil.rmtree(cache_dir, ignore_errors=True)
+    store = load_store(folder, cache_dir=cache_dir)
     ready = time.perf_counter() - t0
     out = {"mode": mode, "articles": store.count(), "seconds": ready, "peak_rss": vm("VmHWM"),
            "baseline_rss": baseline, "rss_after": vm("VmRSS")}

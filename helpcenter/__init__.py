@@ -27,8 +27,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     errors.init_app(app)
 
-    from helpcenter import account, agent, articles, auth, contact, help, staff, workflows
+    from helpcenter import account, agent, articles, auth, contact, help, staff, static_files, workflows
     articles.init_app(app)
+    static_files.init_app(app)
     help.init_app(app)
     auth.init_app(app)
     staff.init_app(app)

@@ -86,10 +86,10 @@ def prune_command(dry_run):
 
 @articles_cli.command("check")
 def articles_check():
-    """Load, validate and render every article; exit 1 on the first broken one."""
+    """Load, validate and render every article (into the render cache); exit 1 on the first broken one."""
     from helpcenter.help.store import ArticleError, load_store
     try:
-        store = load_store(current_app.config["ARTICLES_DIR"])
+        store = load_store(current_app.config["ARTICLES_DIR"], cache_dir=current_app.config["ARTICLES_CACHE_DIR"] or None)
     except ArticleError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"{store.count()} articles are valid")

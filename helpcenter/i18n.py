@@ -165,7 +165,8 @@ def init_app(app) -> None:
     @app.after_request
     def _remember_language(response):
         lang = g.get("lang")
-        if lang and request.cookies.get(LANG_COOKIE) != lang and response.status_code < 400:
+        # An article page is the same for every anonymous reader (cached, shared by proxies): it sets no cookie.
+        if lang and not g.get("no_language_cookie") and request.cookies.get(LANG_COOKIE) != lang and response.status_code < 400:
             response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
                                 secure=current_app.config.get("SESSION_COOKIE_SECURE", False), httponly=True)
         return response

@@ -4,6 +4,8 @@ Every view reads the account of the signed-in contact only: the billing service 
 asked with that contact's account (or contact id), so an id from another account is a
 NotFound, shown as a plain 404 that says nothing about whether the id exists.
 """
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,6 +21,28 @@ from helpcenter.messages import billing_error_message, user_error_messages
 bp = localized_blueprint("account", __name__, url_prefix="/account")
 
 SEAT_ACTIONS = ("assign", "unassign")
+PER_PAGE = 25  # orders or users per page: a long history never loads in full
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list, newest first: `number` from 1 to `count`."""
+
+    number: int
+    count: int
+    total: int
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * PER_PAGE
+
+
+def requested_page(total: int) -> Page:
+    """The ?page= of the request, within the pages that exist (anything else shows the first)."""
+    count = max(1, -(-total // PER_PAGE))
+    raw = request.args.get("page", "1")
+    number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 1
+    return Page(min(max(number, 1), count), count, total)
 
 
 @bp.context_processor
@@ -47,13 +71,15 @@ def overview():
     db = get_session()
     account = service.get_account(db, contact.account_id)
     subscriptions = service.list_subscriptions(db, account.id)
+    page = requested_page(service.count_orders(db, account.id))
     return render_template(
         "account/overview.html",
         contact=contact,
         account=account,
         subscriptions=subscriptions,
         product_names={sub.product_code: sub.product_name for sub in subscriptions},
-        orders=service.list_orders(db, account.id),
+        orders=service.list_orders(db, account.id, limit=PER_PAGE, offset=page.offset),
+        orders_page=page,
         events=service.list_audit_events(db, account.id),
         can_change_seats=contact.is_billing_contact and not account.corporate,
         today=current_app.extensions["clock"].today(),
@@ -77,12 +103,15 @@ def seats(subscription_id: int):
         if response is not None:
             return response
     errors_found = error_items(form)
-    users = service.list_seat_users(db, contact_id=contact.contact_id, subscription_id=subscription.id)
+    page = requested_page(service.count_users(db, contact.account_id))
+    users = service.list_seat_users(db, contact_id=contact.contact_id, subscription_id=subscription.id,
+                                    limit=PER_PAGE, offset=page.offset)
     return render_template(
         "account/seats.html",
         contact=contact,
         subscription=subscription,
         users=users,
+        users_page=page,
         form=form,
         errors=errors_found,
         has_errors=bool(errors_found),

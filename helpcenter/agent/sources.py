@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, String, bindparam, case, cast, func, null, select, text, update
+from sqlalchemy import DateTime, Index, bindparam, case, func, select, text, update
 from sqlalchemy.orm import Session
 
 from helpcenter.contact.models import SupportRequest
@@ -175,13 +175,6 @@ def search_miss_counts(db: Session, start: datetime, end: datetime, limit: int =
     return [tuple(r) for r in rows]
 
 
-def _feedback_reason_columns():
-    """The reason code and free text columns of article feedback, once the feedback form asks for them."""
-    code = getattr(ArticleFeedback, "reason", None) or getattr(ArticleFeedback, "reason_code", None)
-    text = getattr(ArticleFeedback, "comment", None) or getattr(ArticleFeedback, "reason_text", None)
-    return code, text
-
-
 def feedback_counts(db: Session, start: datetime, end: datetime) -> list[tuple[int, str, int, int]]:
     """(article id, lang, helpful answers, unhelpful answers) in the period, most unhelpful first."""
     yes = func.sum(case((ArticleFeedback.helpful.is_(True), 1), else_=0))
@@ -194,15 +187,13 @@ def feedback_counts(db: Session, start: datetime, end: datetime) -> list[tuple[i
 
 
 def feedback_reasons(db: Session, start: datetime, end: datetime) -> list[tuple[int, str, str, str | None, int]]:
-    """(article id, lang, reason code, free text, count) given after a "No"; empty until reasons exist."""
-    code, text = _feedback_reason_columns()
-    if code is None:
-        return []
-    text_column = text if text is not None else cast(null(), String)
+    """(article id, lang, reason, comment, count) given after a "No", most frequent first."""
     count = func.count()
-    rows = db.execute(select(ArticleFeedback.article_id, ArticleFeedback.lang, code, text_column, count)
+    rows = db.execute(select(ArticleFeedback.article_id, ArticleFeedback.lang, ArticleFeedback.reason,
+                             ArticleFeedback.comment, count)
                       .where(ArticleFeedback.created_at >= start, ArticleFeedback.created_at < end,
-                             ArticleFeedback.helpful.is_(False), code.is_not(None))
-                      .group_by(ArticleFeedback.article_id, ArticleFeedback.lang, code, text_column)
-                      .order_by(count.desc())).all()
+                             ArticleFeedback.helpful.is_(False), ArticleFeedback.reason.is_not(None))
+                      .group_by(ArticleFeedback.article_id, ArticleFeedback.lang, ArticleFeedback.reason,
+                                ArticleFeedback.comment)
+                      .order_by(count.desc(), ArticleFeedback.article_id)).all()
     return [tuple(r) for r in rows]

@@ -69,6 +69,13 @@ def workflow_label(workflow: str) -> str:
 
 
 @bp.app_template_global()
+def reason_label(code: str) -> str:
+    """What a reader chose after a "No" (help.forms.MISSING_REASONS), in the page's language."""
+    from helpcenter.help.forms import MISSING_REASONS
+    return next((str(choice.label) for choice in MISSING_REASONS if choice.value == code), code)
+
+
+@bp.app_template_global()
 def figure_label(name: str) -> str:
     return str(FIGURE_LABELS.get(name, name))
 

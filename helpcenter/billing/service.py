@@ -298,11 +298,16 @@ def find_subscription_by_product(session: Session, account_id, product_code: str
     return _subscription_read(sub, product, n)
 
 
-def list_orders(session: Session, account_id) -> list[read.Order]:
-    """The account's orders, newest first, in one query."""
+def list_orders(session: Session, account_id, *, limit: int | None = None, offset: int = 0) -> list[read.Order]:
+    """The account's orders, newest first, in one query (a page of them with limit and offset)."""
     orders = session.scalars(select(m.Order).where(m.Order.account_id == _int_id(account_id))
-                             .order_by(m.Order.id.desc())).all()
+                             .order_by(m.Order.id.desc()).limit(limit).offset(offset)).all()
     return [_order_read(o) for o in orders]
+
+
+def count_orders(session: Session, account_id) -> int:
+    """How many orders the account has placed."""
+    return session.scalar(select(func.count()).select_from(m.Order).where(m.Order.account_id == _int_id(account_id)))
 
 
 def find_order(session: Session, account_id, *, order_id=None, quote_id=None) -> read.Order | None:
@@ -752,21 +757,32 @@ def _seat_user(user: m.AccountUser, assigned: bool) -> read.SeatUser:
     return read.SeatUser(id=user.id, name=user.name, email=user.email, assigned=assigned)
 
 
-def list_seat_users(session: Session, *, contact_id, subscription_id) -> list[read.SeatUser]:
-    """The account's users, each with whether it holds a seat of this subscription."""
+def list_seat_users(session: Session, *, contact_id, subscription_id, limit: int | None = None,
+                    offset: int = 0) -> list[read.SeatUser]:
+    """The account's users, each with whether it holds a seat of this subscription.
+
+    All of them by name; with a limit, one page of them, the most recently added first.
+    """
     contact, account = _load_contact(session, contact_id)
     sub_id = _int_id(subscription_id)
     exists = session.scalar(select(m.Subscription.id).where(m.Subscription.id == sub_id,
                                                             m.Subscription.account_id == account.id))
     if exists is None:
         raise NotFound()
+    order = ((m.AccountUser.id.desc(),) if limit is not None else (func.lower(m.AccountUser.name), m.AccountUser.id))
     rows = session.execute(
         select(m.AccountUser, m.SeatAssignment.id)
         .outerjoin(m.SeatAssignment, and_(m.SeatAssignment.user_id == m.AccountUser.id,
                                           m.SeatAssignment.subscription_id == sub_id))
         .where(m.AccountUser.account_id == account.id)
-        .order_by(func.lower(m.AccountUser.name), m.AccountUser.id)).all()
+        .order_by(*order).limit(limit).offset(offset)).all()
     return [_seat_user(user, assignment is not None) for user, assignment in rows]
+
+
+def count_users(session: Session, account_id) -> int:
+    """How many users the account has."""
+    return session.scalar(select(func.count()).select_from(m.AccountUser)
+                          .where(m.AccountUser.account_id == _int_id(account_id)))
 
 
 def _account_user(session: Session, account_id: int, user_id) -> m.AccountUser:

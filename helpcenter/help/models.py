@@ -1,14 +1,14 @@
 """What readers tell the help centre: article feedback, and searches that found nothing."""
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from helpcenter.db import Base
 
 
 class ArticleFeedback(Base):
-    """One answer to "Was this article helpful?"."""
+    """One answer to "Was this article helpful?"; a "No" may then say what was missing."""
 
     __tablename__ = "article_feedback"
 
@@ -16,6 +16,8 @@ class ArticleFeedback(Base):
     article_id: Mapped[int] = mapped_column(Integer, index=True)
     lang: Mapped[str] = mapped_column(String(5))
     helpful: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(String(32))  # a key of help.forms.MISSING_REASONS
+    comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -16,6 +16,17 @@ def record_feedback(session: Session, article_id: int, lang: str, helpful: bool,
     return feedback
 
 
+def explain_feedback(session: Session, feedback_id: int, article_id: int, reason: str, comment: str) -> bool:
+    """Add what was missing to a "No" answer, once; False when there is no such answer left to explain."""
+    done = session.execute(
+        update(ArticleFeedback)
+        .where(ArticleFeedback.id == feedback_id, ArticleFeedback.article_id == article_id,
+               ArticleFeedback.helpful.is_(False), ArticleFeedback.reason.is_(None))
+        .values(reason=reason, comment=comment or None))
+    session.commit()
+    return done.rowcount == 1
+
+
 def record_search_miss(session: Session, lang: str, query: str, now: datetime) -> None:
     """Count a search that found nothing, per language and (normalised) query."""
     query = " ".join(query.lower().split())[:200]

@@ -14,14 +14,14 @@ import re
 import os
 import sqlite3
 import threading
+import time
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from helpcenter.help.render import index_text, markdown_to_text
 from helpcenter.help.text import WORD_RE, analyzer, fold
 
 MAX_QUERY_LENGTH = 200
@@ -29,6 +29,7 @@ MAX_TERMS = 12
 MAX_EXPANSIONS = 30  # indexed words one query word may stand for (the most frequent first)
 MAX_PREFIX_EXPANSIONS = 15
 MIN_PREFIX_LENGTH = 2
+MIN_CORRECTION_LENGTH = 4  # shorter words have too many neighbours to guess from
 CACHE_SIZE = 512  # recent result pages kept: readers ask the same questions
 SNIPPET_TOKENS = 30  # words around the match in a result's snippet
 SNIPPET_LEAD = 4  # words shown before the snippet's first match (fewer at a sentence's start)
@@ -37,9 +38,11 @@ SNIPPET_SPAN = 200  # characters in which a snippet's matches are counted to pic
 # pass ranks at most this many candidates, the most recently updated first (the index's rowid
 # order, in which SQLite stops early); titles, keywords and summaries are ranked first.
 RANK_CANDIDATES = 300
-HIGH_COLUMNS = "{title keywords summary}"
+HIGH_COLUMNS = ("title", "keywords", "summary")  # also indexed alone (the short texts: a small index)
 PLAIN_CACHE_SIZE = 4096  # articles whose plain body text is kept for snippets
 COLUMNS = ("title", "keywords", "summary", "body")
+INDEX_FILE_PREFIX = "search-index-"  # + the store's version: the index kept between starts
+STALE_INDEX_AGE = 24 * 3600  # seconds after which an index file nobody opened is removed
 WEIGHTS = (10.0, 5.0, 3.0, 1.0)  # bm25 weight of each column, in that order
 
 # British and American spellings of the same word (stems): either finds both.
@@ -85,6 +88,24 @@ class SearchResults:
     total: int
     matched_all_words: bool
     about_seats: bool
+    suggestion: str | None = None   # "did you mean": the query with misspelt words corrected, when nothing matched
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (a swap of neighbours counts one), or limit + 1 when over it."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before, row = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (ca != cb))
+            if before is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        before, row = row, current
+    return row[-1]
 
 
 def clean_query(raw: str | None) -> str:
@@ -156,8 +177,8 @@ def marked(text: str, folded: str, pattern: re.Pattern, start: int = 0, end: int
 
 @functools.lru_cache(maxsize=PLAIN_CACHE_SIZE)
 def plain_body(article) -> tuple[str, str]:
-    """An article's body as plain text, and folded: computed once, for its snippets."""
-    text = markdown_to_text(index_text(article.body))
+    """An article's body as plain text, and folded: read once, for its snippets."""
+    text = article.plain_text
     return text, folded_copy(text)
 
 
@@ -216,41 +237,129 @@ def _recent_first(article) -> tuple:
 class SearchIndex:
     """FTS5 tables (one per language) in a private in-memory SQLite database."""
 
-    def __init__(self, articles_by_lang: dict[str, Sequence]):
+    def __init__(self, articles_by_lang: dict[str, Sequence], texts: Callable[[Sequence], Iterable[str]],
+                 path: str | None = None, stems=None):
+        """texts(articles): the plain body text of each article, in order (read once, not kept).
+
+        path: a file the built index is kept in and opened from at the next start (its name
+        must change with the articles: the store passes one named after its version); stems:
+        a store of the stems of indexed words (RenderCache), so that a start stems only new words.
+        """
         # Rowid order is the order in which ranking reads candidates: most recently updated first.
         self._articles = {lang: sorted(articles, key=_recent_first) for lang, articles in articles_by_lang.items()}
+        self._texts = texts
+        self._path = path
+        self._stems = stems
         self._lock = threading.Lock()
         self._connect()
 
+    def _build(self, conn) -> None:
+        for lang, articles in self._articles.items():
+            table = f"docs_{lang}"
+            # Contentless: the index keeps no copy of the texts (snippets read them from the render cache).
+            conn.execute(f"CREATE VIRTUAL TABLE {table} USING fts5({', '.join(COLUMNS)},"
+                         " tokenize='unicode61 remove_diacritics 2', content='')")
+            conn.executemany(
+                f"INSERT INTO {table} (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?)",
+                ((rowid, a.title, " ; ".join(a.keywords), a.summary, text)
+                 for rowid, (a, text) in enumerate(zip(articles, self._texts(articles)), start=1)))
+            # The first ranking pass looks at titles, keywords and summaries only: in a table of
+            # their own it reads their (short) posting lists, not those of every body.
+            conn.execute(f"CREATE VIRTUAL TABLE high_{lang} USING fts5({', '.join(HIGH_COLUMNS)},"
+                         " tokenize='unicode61 remove_diacritics 2', content='')")
+            conn.executemany(f"INSERT INTO high_{lang} (rowid, {', '.join(HIGH_COLUMNS)}) VALUES (?, ?, ?, ?)",
+                             ((rowid, a.title, " ; ".join(a.keywords), a.summary)
+                              for rowid, a in enumerate(articles, start=1)))
+        conn.commit()
+
+    def _keep(self, conn) -> None:
+        """Write the built index to its file (atomically: another process may be reading an older one)."""
+        folder = os.path.dirname(self._path)
+        for name in os.listdir(folder):
+            other = os.path.join(folder, name)
+            try:  # an index of older articles, unused for a day (each start touches the one it opens)
+                if name.startswith(INDEX_FILE_PREFIX) and time.time() - os.path.getmtime(other) > STALE_INDEX_AGE:
+                    os.remove(other)
+            except OSError:
+                pass
+        partial = f"{self._path}.{os.getpid()}.tmp"
+        disk = sqlite3.connect(partial)
+        conn.backup(disk)
+        disk.close()
+        os.replace(partial, self._path)
+
     def _connect(self) -> None:
-        conn = sqlite3.connect(":memory:", check_same_thread=False)
+        conn = None
+        if self._path and os.path.exists(self._path):
+            try:
+                conn = sqlite3.connect(f"file:{self._path}?mode=ro", uri=True, check_same_thread=False)
+                os.utime(self._path)
+            except (sqlite3.Error, OSError):  # removed meanwhile: build it again
+                conn = None
+        if conn is None:
+            conn = sqlite3.connect(":memory:", check_same_thread=False)
+            self._build(conn)
+            if self._path:
+                self._keep(conn)
         self._by_stem: dict[str, dict[str, list[str]]] = {}
         self._frequency: dict[str, dict[str, int]] = {}
         self._vocabulary: dict[str, list[str]] = {}
         self._cache: OrderedDict = OrderedDict()
-        for lang, articles in self._articles.items():
-            table = f"docs_{lang}"
-            conn.execute(f"CREATE VIRTUAL TABLE {table} USING fts5({', '.join(COLUMNS)},"
-                         " tokenize='unicode61 remove_diacritics 2')")
-            conn.executemany(
-                f"INSERT INTO {table} (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?)",
-                ((rowid, a.title, " ; ".join(a.keywords), a.summary, index_text(a.body))
-                 for rowid, a in enumerate(articles, start=1)))
-            conn.execute(f"CREATE VIRTUAL TABLE temp.vocab_{lang} USING fts5vocab(main, {table}, 'row')")
+        for lang in self._articles:
+            conn.execute(f"CREATE VIRTUAL TABLE temp.vocab_{lang} USING fts5vocab(main, docs_{lang}, 'row')")
             # Every distinct indexed word, stemmed once: a query word expands to the words
             # that share its stem, the most frequent first.
+            frequency = dict(conn.execute(f"SELECT term, doc FROM temp.vocab_{lang} ORDER BY doc DESC"))
+            stems = self._stems.stems(lang, frequency) if self._stems is not None else {}
+            new = {}
             stem = analyzer(lang).stem
             by_stem: dict[str, list[str]] = {}
-            frequency: dict[str, int] = {}
-            for term, docs in conn.execute(f"SELECT term, doc FROM temp.vocab_{lang} ORDER BY doc DESC"):
-                by_stem.setdefault(stem(term), []).append(term)
-                frequency[term] = docs
+            for term in frequency:
+                word_stem = stems.get(term)
+                if word_stem is None:
+                    word_stem = new[term] = stem(term)
+                by_stem.setdefault(word_stem, []).append(term)
+            if new and self._stems is not None:
+                self._stems.put_stems(lang, new)
             self._by_stem[lang] = by_stem
             self._frequency[lang] = frequency
             self._vocabulary[lang] = sorted(frequency)
-        conn.commit()
         self._conn = conn
         self._pid = os.getpid()
+
+    def correction(self, lang: str, word: str) -> str | None:
+        """The most frequent indexed word one or two typing mistakes away from a word it lacks.
+
+        Candidates share the word's first letter and nearly its length (readers rarely miss the
+        first letter), which keeps this to a slice of the sorted vocabulary.
+        """
+        surface = fold(word)
+        if len(surface) < MIN_CORRECTION_LENGTH or not surface.isalpha():
+            return None
+        limit = 1 if len(surface) < 7 else 2
+        vocabulary, frequency = self._vocabulary.get(lang, []), self._frequency.get(lang, {})
+        start = bisect.bisect_left(vocabulary, surface[0])
+        end = bisect.bisect_left(vocabulary, surface[0] + "\U0010ffff", start)
+        best, best_key = None, None
+        for candidate in vocabulary[start:end]:
+            if abs(len(candidate) - len(surface)) > limit or candidate == surface:
+                continue
+            distance = edit_distance(surface, candidate, limit)
+            if distance <= limit:
+                key = (distance, -frequency[candidate], candidate)
+                if best_key is None or key < best_key:
+                    best, best_key = candidate, key
+        return best
+
+    def _suggestion(self, lang: str, query: str, terms: list[Term]) -> str | None:
+        """The query with each word the index lacks replaced by its correction, if any was found."""
+        corrected, changed = [], False
+        unknown = {t.word for t in terms if not t.words}
+        for word in analyzer(lang).words(query):
+            fixed = self.correction(lang, word) if word in unknown else None
+            corrected.append(fixed or word)
+            changed = changed or fixed is not None
+        return " ".join(corrected) if changed else None
 
     def _starting_with(self, lang: str, prefix: str) -> list[str]:
         """The most frequent indexed words that start with a prefix."""
@@ -286,7 +395,7 @@ class SearchIndex:
 
     def _ranked(self, table: str, expression: str, limit: int) -> list[int]:
         """The best `limit` rowids by bm25 among the first RANK_CANDIDATES matches (in rowid order)."""
-        weights = ", ".join(str(w) for w in WEIGHTS)
+        weights = ", ".join(str(w) for w in WEIGHTS[:len(HIGH_COLUMNS) if table.startswith("high_") else None])
         return [row[0] for row in self._conn.execute(
             f"SELECT rowid FROM (SELECT rowid, bm25({table}, {weights}) AS score FROM {table}"
             f" WHERE {table} MATCH ? LIMIT {RANK_CANDIDATES}) ORDER BY score, rowid LIMIT ?",
@@ -299,7 +408,7 @@ class SearchIndex:
         with self._lock:
             if self._pid != os.getpid():  # a forked worker must not share its parent's connection
                 self._connect()
-            rowids = self._ranked(table, f"{HIGH_COLUMNS} : ({expression})", limit)
+            rowids = self._ranked(f"high_{lang}", expression, limit)
             if len(rowids) < limit:
                 seen = set(rowids)
                 rowids += [r for r in self._ranked(table, expression, limit + len(rowids)) if r not in seen]
@@ -361,4 +470,5 @@ class SearchIndex:
             all_words = False
         articles = [self._articles[lang][rowid - 1] for rowid in rowids]
         hits = [SearchHit(article, *marks) for article, marks in zip(articles, self._highlights(terms, articles))]
-        return SearchResults(query, tuple(hits), total, all_words, about_seats)
+        suggestion = self._suggestion(lang, query, terms) if not hits or not all_words else None
+        return SearchResults(query, tuple(hits), total, all_words, about_seats, suggestion)

@@ -4,11 +4,19 @@
 matter, then the body), checks every field and every cross-reference, renders the bodies to
 sanitized HTML and builds the search index. Anything wrong is an `ArticleError` naming the file
 and the field, raised at start-up (from create_app) rather than a 500 on some later request.
+
+Every article is rendered before the store is ready, but only once per content: renderings are
+kept on disk by content hash (help/cache.py), a cold cache is rendered in parallel across the
+cores, and the Markdown source and plain text leave memory once the article is indexed.
 """
+import gc
+import hashlib
 import logging
+import multiprocessing
 import os
 import re
 import unicodedata
+from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,8 +26,9 @@ import yaml
 from flask import current_app, has_request_context, url_for
 from markupsafe import Markup
 
-from helpcenter.help.render import Rendered, RenderProblem, render_article
-from helpcenter.help.search import SearchIndex, SearchResults
+from helpcenter.help.cache import FORMAT_ID as CACHE_FORMAT_ID, RenderCache, content_hash
+from helpcenter.help.render import Rendered, RenderProblem, index_text, markdown_to_text, render_article
+from helpcenter.help.search import INDEX_FILE_PREFIX, SearchIndex, SearchResults
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +37,10 @@ SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 CATEGORY_KEY_RE = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*\Z")
 REQUIRED_FIELDS = ("id", "title", "slug", "category", "summary", "updated")
 OPTIONAL_FIELDS = ("redirect_from", "related", "keywords")
-# Rendering is the slow part of loading (about a millisecond per article): a help centre of
-# ordinary size renders everything at start-up, so a broken anchor stops the start; a very
-# large one (the ten-thousand-article benchmark) renders each article on its first reading.
-EAGER_RENDER_LIMIT = 1000
+PARALLEL_RENDER_FROM = 200  # articles to render before it pays to start worker processes
+ARTICLE_LINK_RE = re.compile(r"\]\(\s*article:(\d+)")
 
-try:  # libyaml is about ten times faster, which counts with thousands of articles
+try:  # libyaml (in PyYAML's wheels) is about ten times faster, which counts with thousands of articles
     YamlLoader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     YamlLoader = yaml.SafeLoader
@@ -64,7 +71,7 @@ class Category:
 
 @dataclass(eq=False)
 class Article:
-    """One article in one language."""
+    """One article in one language (its body is read from the render cache when needed)."""
 
     id: int
     lang: str
@@ -73,82 +80,48 @@ class Article:
     category: str
     summary: str
     updated: date
-    body: str
+    body: str  # the Markdown source until the article is rendered and indexed, then ""
     path: Path
     redirect_from: tuple[str, ...] = ()
     related: tuple[int, ...] = ()
     keywords: tuple[str, ...] = ()
-    _rendered: Rendered | None = field(default=None, repr=False)
+    content_hash: str = ""  # of the file's bytes: names its rendering in the cache
+    refs: tuple[int, ...] = ()  # ids of the articles the body links to
     _store: "ArticleStore | None" = field(default=None, repr=False)
 
     @property
     def rendered(self) -> Rendered:
-        """The body as sanitized HTML, rendered on first use and kept."""
-        if self._rendered is None:
-            self._rendered = self._store._render(self)
-        return self._rendered
+        """The body as sanitized HTML, with its anchors, steps and links."""
+        return self._store.cache.rendered(self.content_hash)
+
+    @property
+    def plain_text(self) -> str:
+        """The body as plain text (search snippets)."""
+        return self._store.cache.plain(self.content_hash)
 
     def step_html(self, n: int) -> Markup | None:
         html = self.rendered.steps.get(n)
         return Markup(html) if html is not None else None
 
+    def meta(self) -> dict:
+        """The checked front matter, as the render cache keeps it."""
+        return {"id": self.id, "title": self.title, "slug": self.slug, "category": self.category,
+                "summary": self.summary, "updated": self.updated.isoformat(), "redirect_from": list(self.redirect_from),
+                "related": list(self.related), "keywords": list(self.keywords), "refs": list(self.refs)}
+
+    @classmethod
+    def from_meta(cls, meta: dict, lang: str, path: Path, key: str) -> "Article":
+        return cls(id=meta["id"], lang=lang, title=meta["title"], slug=meta["slug"], category=meta["category"],
+                   summary=meta["summary"], updated=date.fromisoformat(meta["updated"]), body="", path=path,
+                   redirect_from=tuple(meta["redirect_from"]), related=tuple(meta["related"]),
+                   keywords=tuple(meta["keywords"]), content_hash=key, refs=tuple(meta["refs"]))
+
 
 # --- loading and validation ---------------------------------------------------------------
 
-_SIMPLE_LINE = re.compile(r"([a-z_]+):[ \t]+(.*?)[ \t]*\Z")
-_SIMPLE_INT = re.compile(r"(?:0|[1-9][0-9]{0,17})\Z")
-_SIMPLE_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
-_SIMPLE_WORD = re.compile(r"[^\W\d_](?:[\w' -]*\w)?\Z")
-_SIMPLE_SLUG = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
-# Plain words YAML 1.1 reads as something else than text.
-_YAML_SPECIAL = frozenset("y n yes no on off true false null".split())
-
-
-def _simple_scalar(value: str, in_list: bool):
-    """A value of the common front-matter shapes, or Ellipsis when YAML itself must decide."""
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'" and value[0] not in value[1:-1] \
-            and "\\" not in value:
-        return value[1:-1]
-    if _SIMPLE_INT.match(value):
-        return int(value)
-    if _SIMPLE_DATE.match(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return ...
-    if (_SIMPLE_WORD if in_list else _SIMPLE_SLUG).match(value) and value.lower() not in _YAML_SPECIAL:
-        return value
-    return ...
-
-
-def _simple_front_matter(text: str) -> dict | None:
-    """Front matter in the shapes the articles use (key: "text", key: word, key: [a, b]), read
-    without YAML's constructor: ten times faster, which counts at ten thousand articles. Any
-    other shape returns None and YAML reads it; the results are the same (tested)."""
-    meta = {}
-    for line in text.split("\n"):
-        match = _SIMPLE_LINE.match(line)
-        if match is None or match.group(1) in meta:
-            return None
-        key, value = match.groups()
-        if value.startswith("[") and value.endswith("]"):
-            inner = value[1:-1].strip()
-            items = [item.strip() for item in inner.split(",")] if inner else []
-            parsed = [_simple_scalar(item, in_list=True) for item in items]
-            if any(item is ... or item == "" for item in parsed) or any('"' in i or "'" in i for i in items):
-                return None
-            meta[key] = parsed
-        else:
-            parsed = _simple_scalar(value, in_list=False)
-            if parsed is ...:
-                return None
-            meta[key] = parsed
-    return meta
-
-
-def _read_front_matter(path: Path) -> tuple[dict, str]:
+def _read_front_matter(path: Path, raw: bytes) -> tuple[dict, str]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ArticleError(path, "file", f"not UTF-8 text ({error.reason} at byte {error.start})") from None
     text = unicodedata.normalize("NFC", text.lstrip("\ufeff").replace("\r\n", "\n"))
@@ -158,9 +131,6 @@ def _read_front_matter(path: Path) -> tuple[dict, str]:
     if end is None:
         raise ArticleError(path, "front matter", "no closing '---' line after the front matter")
     front = text[4:4 + end.start()].rstrip("\n")
-    meta = _simple_front_matter(front)
-    if meta is not None:
-        return meta, text[4 + end.end():].lstrip("\n")
     try:
         meta = yaml.load(front, Loader=YamlLoader)
     except yaml.YAMLError as error:
@@ -194,9 +164,10 @@ def _list_field(path, meta, name, kind) -> tuple:
     return tuple(value)
 
 
-def parse_article(path: Path, lang: str, categories: dict[str, Category]) -> Article:
+def parse_article(path: Path, lang: str, categories: dict[str, Category], raw: bytes | None = None) -> Article:
     """Read and check one article file (fields only; cross-references are checked by the store)."""
-    meta, body = _read_front_matter(path)
+    raw = path.read_bytes() if raw is None else raw
+    meta, body = _read_front_matter(path, raw)
     for name in REQUIRED_FIELDS:
         if name not in meta:
             raise ArticleError(path, name, "required field is missing")
@@ -235,7 +206,8 @@ def parse_article(path: Path, lang: str, categories: dict[str, Category]) -> Art
     return Article(
         id=article_id, lang=lang, title=_text_field(path, meta, "title"), slug=slug, category=category,
         summary=_text_field(path, meta, "summary"), updated=updated, body=body, path=path,
-        redirect_from=redirect_from, related=related, keywords=keywords,
+        redirect_from=redirect_from, related=related, keywords=keywords, content_hash=content_hash(raw),
+        refs=tuple(sorted({int(target) for target in ARTICLE_LINK_RE.findall(body)})),
     )
 
 
@@ -279,8 +251,12 @@ def _article_files(folder: Path) -> list[Path]:
     return [folder / name for name in names]
 
 
-def load_store(articles_dir, *, eager_render: bool | None = None) -> "ArticleStore":
-    """Load, validate, render and index every article under articles_dir."""
+def load_store(articles_dir, *, cache_dir=None, workers: int | None = None) -> "ArticleStore":
+    """Load, validate, render and index every article under articles_dir.
+
+    cache_dir: where renderings are kept between starts (None: in memory only). workers:
+    processes that render a cold cache (default: one per core).
+    """
     root = Path(articles_dir)
     files = {lang: _article_files(root / lang) for lang in LANGUAGES}
     categories_path = root / "categories.yaml"
@@ -290,11 +266,82 @@ def load_store(articles_dir, *, eager_render: bool | None = None) -> "ArticleSto
         categories = {}
     else:
         categories = load_categories(categories_path)
-    articles = [parse_article(path, lang, categories) for lang in LANGUAGES for path in files[lang]]
-    store = ArticleStore(categories, articles)
-    if eager_render if eager_render is not None else store.count() <= EAGER_RENDER_LIMIT:
-        store.render_all()
+    # Loading makes a few objects per article and no garbage: without the cyclic collector
+    # rescanning them as they pile up, ten thousand articles load about 15 % faster.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(root, files, categories, cache_dir, workers)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load(root: Path, files: dict, categories: dict, cache_dir, workers) -> "ArticleStore":
+    cache = RenderCache(cache_dir)
+    seen = cache.file_hashes()
+    listed, changed = [], []
+    for lang in LANGUAGES:
+        for path in files[lang]:
+            stat = path.stat()
+            before = seen.get(str(path))
+            if before is not None and before[:2] == (stat.st_size, stat.st_mtime_ns):
+                listed.append((lang, path, before[2], None))
+            else:  # new or changed: read it (and hash its bytes)
+                data = path.read_bytes()
+                listed.append((lang, path, content_hash(data), data))
+                changed.append((str(path), stat.st_size, stat.st_mtime_ns, listed[-1][2]))
+    known = cache.metas(key for _lang, _path, key, _data in listed)
+    articles = []
+    for lang, path, key, data in listed:
+        meta = known.get(key)
+        if meta is None:
+            articles.append(parse_article(path, lang, categories, data))
+            continue
+        if meta["category"] not in categories:  # categories.yaml may have changed since
+            raise ArticleError(path, "category", f"unknown category {meta['category']!r} (categories.yaml has: {', '.join(categories) or 'none'})")
+        articles.append(Article.from_meta(meta, lang, path, key))
+    del listed
+    store = ArticleStore(categories, articles, cache)
+    store.render_all(known, workers)
+    store.build_index()
+    if changed:  # only once the articles proved valid: a broken file is read again next time
+        cache.put_file_hashes(changed)
     return store
+
+
+# --- rendering (in worker processes for a cold cache) -----------------------------------------
+
+_PATHS: dict[str, dict[int, str]] = {}  # lang -> id -> URL path, set before the workers fork
+
+
+def _render_one(lang: str, body: str, paths: dict[str, dict[int, str]]):
+    """(Rendered, plain text) of one body, or the RenderProblem's message."""
+    try:
+        rendered = render_article(body, lang, paths[lang].get)
+    except RenderProblem as problem:
+        return str(problem)
+    return rendered, markdown_to_text(index_text(body))
+
+
+def _render_chunk(items: list[tuple[str, str]]) -> list:
+    return [_render_one(lang, body, _PATHS) for lang, body in items]
+
+
+def _render_many(items: list[tuple[str, str]], paths, workers: int | None) -> list:
+    """Render (lang, body) items, across processes when there are many and fork is available."""
+    workers = workers or os.cpu_count() or 1
+    if workers < 2 or len(items) < PARALLEL_RENDER_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return [_render_one(lang, body, paths) for lang, body in items]
+    global _PATHS
+    _PATHS = paths
+    try:
+        size = max(20, len(items) // (workers * 8))
+        chunks = [items[i:i + size] for i in range(0, len(items), size)]
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return [result for chunk in pool.map(_render_chunk, chunks) for result in chunk]
+    finally:
+        _PATHS = {}
 
 
 # --- the store ------------------------------------------------------------------------------
@@ -302,8 +349,9 @@ def load_store(articles_dir, *, eager_render: bool | None = None) -> "ArticleSto
 class ArticleStore:
     """Every article of every language, in memory, with their search index."""
 
-    def __init__(self, categories: dict[str, Category], articles: Iterable[Article]):
+    def __init__(self, categories: dict[str, Category], articles: Iterable[Article], cache: RenderCache | None = None):
         self.categories = categories
+        self.cache = cache if cache is not None else RenderCache()
         self._by_id: dict[int, dict[str, Article]] = {}
         self._by_slug: dict[str, dict[str, Article]] = {lang: {} for lang in LANGUAGES}
         self._by_old_slug: dict[str, dict[str, Article]] = {lang: {} for lang in LANGUAGES}
@@ -317,7 +365,14 @@ class ArticleStore:
             for article_id in sorted(self._by_id):
                 shown = self.resolve(article_id, lang)
                 self._by_category[lang].setdefault(shown.category, []).append(shown)
-        self.index = SearchIndex(self._articles)
+        self.index: SearchIndex | None = None
+        # What pages are rendered from: cached pages of another version are never served.
+        digest = hashlib.blake2b(digest_size=12)
+        for article in self.all_articles():
+            digest.update(f"{article.lang}/{article.id}:{article.content_hash};".encode())
+        for category in categories.values():
+            digest.update(repr((category.key, category.titles, category.descriptions)).encode())
+        self.version = digest.hexdigest()
 
     def _add(self, article: Article) -> None:
         lang = article.lang
@@ -336,40 +391,72 @@ class ArticleStore:
         article._store = self
 
     def _check_references(self) -> None:
-        link_re = re.compile(r"\]\(\s*article:(\d+)")
         for translations in self._by_id.values():
             for article in translations.values():
                 for related in article.related:
                     if related not in self._by_id:
                         raise ArticleError(article.path, "related", f"no article has id {related}")
-                for target in link_re.findall(article.body):
-                    if int(target) not in self._by_id:
+                for target in article.refs:
+                    if target not in self._by_id:
                         raise ArticleError(article.path, "body", f"link to unknown article {target} (article:{target})")
 
     # rendering
 
-    def _path_in(self, lang: str):
-        def article_path(article_id: int) -> str | None:
-            article = self.resolve(article_id, lang)
-            return f"/{lang}/articles/{article.id}-{article.slug}" if article else None
-        return article_path
+    def _paths(self) -> dict[str, dict[int, str]]:
+        """The URL path of every article as linked from a language (its fallback when untranslated)."""
+        paths = {}
+        for lang in LANGUAGES:
+            paths[lang] = {}
+            for article_id in self._by_id:
+                article = self.resolve(article_id, lang)
+                paths[lang][article_id] = f"/{lang}/articles/{article.id}-{article.slug}"
+        return paths
 
-    def _render(self, article: Article) -> Rendered:
-        try:
-            return render_article(article.body, article.lang, self._path_in(article.lang))
-        except RenderProblem as problem:
-            raise ArticleError(article.path, "body", str(problem)) from None
-
-    def render_all(self) -> None:
-        """Render every article now and check that every link to an anchor finds it."""
+    def render_all(self, known: dict[str, dict] | None = None, workers: int | None = None) -> None:
+        """Render every article the cache lacks (or whose linked URLs changed), keep the results
+        in the cache, drop the sources, and check that every link to an anchor finds it."""
+        known = known or {}
+        paths = self._paths()
+        anchors: dict[str, list] = {}
+        links: dict[str, list] = {}
+        todo = []
         for article in self.all_articles():
-            article.rendered  # noqa: B018  (renders and keeps)
+            meta = known.get(article.content_hash)
+            if meta is not None and all(paths[article.lang].get(int(i)) == p for i, p in meta["paths"].items()):
+                anchors[article.content_hash], links[article.content_hash] = meta["anchors"], meta["links"]
+            else:
+                todo.append(article)
+        for article in todo:
+            if not article.body:  # cached, but a linked article's URL changed: read the source again
+                article.body = parse_article(article.path, article.lang, self.categories).body
+        results = _render_many([(a.lang, a.body) for a in todo], paths, workers)
+        rows = []
+        for article, result in zip(todo, results):
+            if isinstance(result, str):
+                raise ArticleError(article.path, "body", result)
+            rendered, plain = result
+            key = article.content_hash
+            anchors[key] = sorted(rendered.anchors)
+            links[key] = [[link.article_id, link.anchor] for link in rendered.links]
+            meta = dict(article.meta(), anchors=anchors[key], links=links[key],
+                        paths={str(i): paths[article.lang][i] for i in {link.article_id for link in rendered.links}})
+            rows.append((key, meta, rendered, plain))
+            article.body = ""
+        if rows:
+            self.cache.put(rows)
         for article in self.all_articles():
-            for link in article.rendered.links:
-                target = self.resolve(link.article_id, article.lang)
-                if link.anchor and link.anchor not in target.rendered.anchors:
+            for target_id, anchor in links[article.content_hash]:
+                target = self.resolve(target_id, article.lang)
+                if anchor and anchor not in anchors[target.content_hash]:
                     raise ArticleError(article.path, "body",
-                                       f"link to article:{link.article_id}#{link.anchor}: {target.path} has no such anchor")
+                                       f"link to article:{target_id}#{anchor}: {target.path} has no such anchor")
+
+    def build_index(self) -> None:
+        """The search index, fed with each article's plain text from the cache."""
+        folder = self.cache.folder
+        path = os.path.join(folder, f"{INDEX_FILE_PREFIX}{CACHE_FORMAT_ID}-{self.version}.sqlite3") if folder else None
+        self.index = SearchIndex(self._articles, lambda articles: self.cache.plains([a.content_hash for a in articles]),
+                                 path=path, stems=self.cache)
 
     # reading
 

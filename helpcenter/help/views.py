@@ -7,13 +7,17 @@ from flask import (Blueprint, Response, abort, current_app, g, redirect, render_
                    url_for)
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from itsdangerous import BadData, URLSafeTimedSerializer
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.routing import BuildError
 
 from helpcenter.articles import SEAT_CHANGE
 from helpcenter.db import get_session
-from helpcenter.help.operations import record_feedback, record_search_miss
+from helpcenter.extensions import csrf
+from helpcenter.help.forms import MissingForm
+from helpcenter.help.operations import explain_feedback, record_feedback, record_search_miss
+from helpcenter.help.page_cache import mark_public
 from helpcenter.help.render import Heading
 from helpcenter.help.store import Article, get_store
 from helpcenter.i18n import LANGUAGES, current_language, localized_blueprint, preferred_language
@@ -27,6 +31,7 @@ OG_LOCALES = {"en": "en_GB", "fr": "fr_FR"}
 HOME_ARTICLES_PER_CATEGORY = 8
 ARTICLE_REF = re.compile(r"(\d+)(?:-(.*))?\Z", re.S)
 SEAT_ARTICLE_ID = SEAT_CHANGE
+FEEDBACK_LINK_AGE = 24 * 3600  # seconds the "what was missing?" page of a "No" stays open
 
 
 def seat_workflow_url(lang: str | None = None) -> str:
@@ -79,6 +84,7 @@ def home():
         articles = store.in_category(category.key, g.lang)
         if articles:
             sections.append((category, articles[:HOME_ARTICLES_PER_CATEGORY], len(articles)))
+    mark_public(needs_lang=g.lang)  # home remembers the reader's language (spec section 5)
     return render_template("help/home.html", sections=sections, seat_workflow=seat_workflow_url())
 
 
@@ -114,6 +120,8 @@ def article(ref):
     alternates = {code: url_for("help.article", lang=code, ref=canonical_ref(a), _external=True)
                   for code, a in translations.items()}
     fallback = shown.lang != lang
+    mark_public()
+    g.no_language_cookie = True
     return render_template(
         "help/article.html",
         article=shown, fallback=fallback, body=body_html(shown), toc=shown.rendered.toc,
@@ -128,17 +136,61 @@ def article(ref):
     )
 
 
+def same_origin() -> bool:
+    """A POST sent by a page of this site (Fetch Metadata, else Origin): the feedback forms' CSRF
+    defence, which needs no per-session token, so that article pages stay the same for everyone."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    origin = request.headers.get("Origin")
+    return origin is not None and origin == request.host_url.rstrip("/")
+
+
+def _feedback_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="help.article-feedback")
+
+
 @bp.post("/articles/<int:article_id>/feedback")
+@csrf.exempt
 def feedback(article_id):
-    """Store one answer to "Was this article helpful?", then go back to the article with thanks."""
+    """Store one answer to "Was this article helpful?"; a "No" then asks what was missing."""
+    if not same_origin():
+        abort(403)
     shown = get_store().resolve(article_id, g.lang)
     if shown is None:
         abort(404)
     answer = request.form.get("helpful")
     if answer not in ("yes", "no"):
         abort(400)
-    record_feedback(get_session(), article_id, g.lang, answer == "yes", current_app.extensions["clock"].now())
+    row = record_feedback(get_session(), article_id, g.lang, answer == "yes", current_app.extensions["clock"].now())
+    if answer == "no":
+        token = _feedback_signer().dumps(row.id)
+        return redirect(url_for("help.feedback_missing", article_id=article_id, token=token), 303)
     return redirect(article_page_url(article_id, g.lang, feedback="thanks", _anchor="feedback"), 303)
+
+
+@bp.route("/articles/<int:article_id>/feedback/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def feedback_missing(article_id, token):
+    """After a "No": what was missing (a short choice and free text), then thanks on the article."""
+    shown = get_store().resolve(article_id, g.lang)
+    if shown is None:
+        abort(404)
+    try:
+        feedback_id = _feedback_signer().loads(token, max_age=FEEDBACK_LINK_AGE)
+    except BadData:
+        abort(404)
+    form = MissingForm()
+    if request.method == "POST":
+        if not same_origin():
+            abort(403)
+        if form.validate():
+            explain_feedback(get_session(), feedback_id, article_id, form.reason.data, form.comment.data)
+            return redirect(article_page_url(article_id, g.lang, feedback="thanks", _anchor="feedback"), 303)
+    errors = [(f"{name}-0" if name == "reason" else name, message)
+              for name, messages in form.errors.items() for message in messages]
+    return render_template("help/feedback_missing.html", article=shown, form=form, errors=errors,
+                           has_errors=bool(errors)), 400 if errors else 200
 
 
 @bp.get("/search")
@@ -152,7 +204,12 @@ def search():
             log.exception("could not record a search without results")
             get_session().rollback()
     categories = [c for c in store.categories.values() if store.in_category(c.key, g.lang)]
+    suggestion_link = None
+    if results.suggestion:
+        suggestion_link = Markup('<a href="{url}">{text}</a>').format(
+            url=url_for("help.search", q=results.suggestion), text=results.suggestion)
     return render_template("help/search.html", results=results, search_query=results.query,
+                           suggestion_link=suggestion_link,
                            categories=categories, seat_workflow=seat_workflow_url(),
                            category_titles={c.key: c.title(g.lang) for c in store.categories.values()})
 

@@ -28,8 +28,14 @@ def new_run_id() -> str:
 
 
 def new_reference() -> str:
-    """A reference a customer reads to an agent, like HC-7K2Q9D."""
-    return "HC-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    """A reference a customer reads to an agent, like HC-7K2Q9D.
+
+    Always with a letter: an order number is HC- and six digits, and the two must not be confused.
+    """
+    while True:
+        code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+        if not code.isdigit():
+            return "HC-" + code
 
 
 class WorkflowRun(Base):

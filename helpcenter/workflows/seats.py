@@ -140,10 +140,6 @@ def _ordered(p) -> bool:
     return p.get("order_id") is not None
 
 
-def _may_change_seats(p) -> bool:
-    return p.contact is not None and not p.contact.corporate and p.contact.is_billing_contact
-
-
 # --- helpers -----------------------------------------------------------------------
 
 def _subscription(ctx):

@@ -29,7 +29,7 @@ def test_the_seat_page_lists_users_and_counts(client, ids, db_session, sign_in_a
     soup = soup_of(response)
     counts = [dd.get_text(strip=True) for dd in soup.select(".seat-counts dd")]
     assert counts == [translate(lang, "Agents"), "5", "3", "2"]
-    users = seat_users(db_session, ids, DUPONT)
+    users = sorted(seat_users(db_session, ids, DUPONT), key=lambda u: u.id, reverse=True)  # newest first
     rows = soup.select(".seat-users tbody tr")
     assert len(rows) == len(users)
     for user, row in zip(users, rows):

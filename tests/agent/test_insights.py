@@ -121,3 +121,18 @@ def test_every_table_downloads_as_csv(as_agent, activity):
 def test_nothing_yet(as_agent):
     page = text(as_agent.get("/fr/agent/insights"))
     assert "Aucun parcours n’a été commencé pendant cette période." in page
+
+
+@pytest.mark.parametrize("lang,label", [("en", "It is hard to understand"), ("fr", None)])
+def test_reasons_given_after_a_no(as_agent, agent_demo, db_session, translate, lang, label):
+    db_session.add_all([ArticleFeedback(article_id=1, lang="fr", helpful=False, reason="unclear",
+                                        comment="Trop de jargon", created_at=NOW) for _ in range(2)]
+                       + [ArticleFeedback(article_id=1, lang="en", helpful=False, reason="incorrect", created_at=NOW)])
+    db_session.commit()
+    label = label or translate("fr", "It is hard to understand")
+    section = soup(as_agent.get(f"/{lang}/agent/insights")).select_one("section[aria-labelledby=feedback]")
+    rows = [[c.get_text() for c in r.select("td")] for r in section.select("h3 ~ table tbody tr")]
+    assert rows[0][1:] == [label, "Trop de jargon", "2"]
+    assert len(rows) == 2
+    reasons = as_agent.get("/en/agent/insights/reasons.csv").get_data(as_text=True).splitlines()
+    assert reasons[1] == "1,fr,unclear,Trop de jargon,2"

@@ -8,7 +8,7 @@ from helpcenter.config import PROJECT_ROOT
 from helpcenter.help.store import load_store
 from tests.conftest import assert_accessible
 
-STORE = load_store(PROJECT_ROOT / "articles", eager_render=False)
+STORE = load_store(PROJECT_ROOT / "articles")
 SEAT = {lang: f"/{lang}/articles/1-{STORE.get(1, lang).slug}" for lang in ("en", "fr")} if STORE.count() else {}
 SEARCH_WORD = {"en": "seats", "fr": "postes"}
 
@@ -89,3 +89,40 @@ def test_copy_link_is_a_plain_anchor_without_javascript(live_server, chromium):
         assert page.evaluate("document.querySelector('#step-4').matches(':target')")
     finally:
         context.close()
+
+
+
+FEEDBACK = {"en": ("No", "What was missing?", "It is hard to understand", "Send", "Thank you for your feedback"),
+            "fr": ("Non", "Qu’est-ce qui manquait\u00a0?", "Il est difficile à comprendre", "Envoyer", "Merci pour votre avis")}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_no_asks_what_was_missing_without_javascript(app, live_server, chromium, page, lang):
+    from sqlalchemy import select
+
+    from helpcenter.help.models import ArticleFeedback
+    no, title, reason, send, thanks = FEEDBACK[lang]
+    context = chromium.new_context(java_script_enabled=False, locale=lang)
+    try:
+        plain = context.new_page()
+        plain.set_default_timeout(20_000)
+        plain.goto(f"{live_server.url}{SEAT[lang]}")
+        plain.locator("#feedback button", has_text=no).click()
+        plain.wait_for_url(re.compile(rf"/{lang}/articles/1/feedback/"))
+        ask = plain.url
+        assert plain.locator("h1").inner_text() == title
+        plain.get_by_role("button", name=send).click()  # nothing chosen: an error, linked to the field
+        assert plain.locator(".error-summary a[href='#reason-0']").count() == 1
+        plain.get_by_label(reason).check()
+        plain.locator("textarea[name=comment]").fill("Le prix par poste")
+        plain.get_by_role("button", name=send).click()
+        plain.wait_for_url(re.compile(r"feedback=thanks"))
+        assert thanks in plain.locator("#feedback").inner_text()
+    finally:
+        context.close()
+    with app.extensions["db_sessionmaker"]() as session:
+        row = session.scalars(select(ArticleFeedback)).one()
+        assert (row.lang, row.helpful, row.reason, row.comment) == (lang, False, "unclear", "Le prix par poste")
+    page.goto(ask)  # axe needs scripting: the same page in an ordinary browser
+    assert page.locator("h1").inner_text() == title
+    assert_accessible(page)

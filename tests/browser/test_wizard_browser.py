@@ -88,7 +88,8 @@ def test_french_flow_from_the_article_to_the_done_page(page, server, smtp_server
 
     check_step(page, "done", "Commande passée")
     text = visible_text(page)
-    number = re.search(r"HC-\d+", text).group(0)
+    # The order number (HC- and six digits), not the run's reference code shown under the heading.
+    number = re.search(r"HC-\d{6}\b", page.inner_text(".confirmation-number")).group(0)
     assert "de 5 agents à 8 agents" in text
     assert "272,00 € ont été débités" in text
     assert "26 novembre 2026" in text

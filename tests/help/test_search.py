@@ -1,5 +1,6 @@
 """Full-text search over the articles (helpcenter.help.search) on the fixture articles."""
 import pytest
+from bs4 import BeautifulSoup
 
 from helpcenter.help.search import MAX_QUERY_LENGTH, is_about_seats
 from helpcenter.help.store import load_store
@@ -127,3 +128,34 @@ def test_queries_about_the_seat_task(query):
 @pytest.mark.parametrize("query", ["invoice", "vat number", "users", "add", "période de facturation", ""])
 def test_queries_about_something_else(query):
     assert not is_about_seats(query)
+
+
+# --- did you mean ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang, query, suggestion", [("en", "invoce", "invoice"), ("en", "invocies", "invoices"),
+                                                     ("fr", "factrues", "factures")])
+def test_a_misspelt_word_gets_a_suggestion_that_finds_articles(fixtures_store, lang, query, suggestion):
+    results = fixtures_store.search(lang, query)
+    assert results.hits == () and results.suggestion == suggestion
+    assert fixtures_store.search(lang, suggestion).hits
+
+
+def test_no_suggestion_when_the_words_are_found_or_nothing_is_close(fixtures_store):
+    assert fixtures_store.search("en", "invoice").suggestion is None
+    assert fixtures_store.search("en", "zyxwvut").suggestion is None
+    assert fixtures_store.search("en", "inv").suggestion is None  # too short to guess from
+
+
+def test_only_the_misspelt_word_is_corrected(fixtures_store):
+    results = fixtures_store.search("en", "seats invoce")
+    assert results.suggestion == "seats invoice"
+
+
+@pytest.mark.parametrize("lang, text", [("en", "Did you mean"), ("fr", "Vouliez-vous dire")])
+def test_the_results_page_links_the_suggestion(client, lang, text):
+    query = "invoce" if lang == "en" else "factrues"
+    page = BeautifulSoup(client.get(f"/{lang}/search?q={query}").get_data(as_text=True), "html.parser")
+    suggestion = page.select_one(".suggestion")
+    assert text in suggestion.get_text()
+    link = suggestion.a
+    assert link["href"] == f"/{lang}/search?q=" + ("invoice" if lang == "en" else "factures")

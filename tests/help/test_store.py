@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from helpcenter import create_app
 from helpcenter.help.render import markdown_to_text, sanitize
-from helpcenter.help.store import ArticleError, _simple_front_matter, load_store
+from helpcenter.help.store import ArticleError, load_store
 
 
 def test_fixture_articles_load(fixture_articles):
@@ -176,40 +176,48 @@ def test_create_app_refuses_to_start_with_a_broken_article(app_config, articles_
     assert caught.value.field == "category" and caught.value.path.endswith("2-factures.md")
 
 
-def test_lazy_rendering_renders_on_first_reading(fixture_articles):
-    store = load_store(fixture_articles, eager_render=False)
-    article = store.get(1, "en")
-    assert article._rendered is None
-    assert article.step_html(1) is not None
-    assert article._rendered is not None
-    store.render_all()  # and everything can still be checked at once
+# --- the render cache: keyed by content, kept on disk, refreshed when a linked URL changes ------
+
+def test_a_warm_start_reads_renderings_from_the_cache(articles_copy, tmp_path, monkeypatch):
+    from helpcenter.help import store as store_module
+    cold = load_store(articles_copy, cache_dir=tmp_path)
+    html = str(cold.get(1, "en").step_html(4))
+    index_files = [p for p in tmp_path.iterdir() if p.name.startswith("search-index-")]
+    assert len(index_files) == 1  # the built index is kept beside the renderings
+    monkeypatch.setattr(store_module, "render_article", lambda *a, **k: pytest.fail("rendered again"))
+    from helpcenter.help import search as search_module
+    monkeypatch.setattr(search_module.SearchIndex, "_build", lambda *a: pytest.fail("index built again"))
+    warm = load_store(articles_copy, cache_dir=tmp_path)
+    assert str(warm.get(1, "en").step_html(4)) == html
+    assert warm.version == cold.version
+    assert warm.search("en", "invoices").hits
 
 
-# --- the fast reader of simple front matter gives what YAML gives ---------------------------
-
-_words = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéèàç' -", min_size=1, max_size=12)
-_values = st.one_of(
-    st.integers(min_value=0, max_value=10 ** 6).map(str),
-    st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)).map(str),
-    _words.map(lambda w: f'"{w}"'),
-    _words.map(lambda w: f"'{w}'"),
-    _words,
-    st.sampled_from(["yes", "No", "on", "null", "true", "0123", "1e3", "a: b", "x # c", "~", "-1", "1.5", "[]"]),
-    st.lists(st.one_of(_words, st.integers(0, 999).map(str), st.sampled_from(["off", "y", "'q'"])), max_size=4)
-      .map(lambda items: "[" + ", ".join(items) + "]"),
-)
+def test_a_renamed_slug_re_renders_the_articles_that_link_to_it(articles_copy, tmp_path):
+    load_store(articles_copy, cache_dir=tmp_path)
+    _rewrite(articles_copy / "en/2-invoices.md", "slug: download-your-invoices", "slug: get-your-invoices")
+    store = load_store(articles_copy, cache_dir=tmp_path)
+    assert 'href="/en/articles/2-get-your-invoices#proration"' in str(store.get(1, "en").step_html(4))
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.dictionaries(st.sampled_from(["id", "title", "slug", "related", "keywords", "updated"]), _values, min_size=1))
-def test_simple_front_matter_reads_like_yaml(fields):
-    text = "\n".join(f"{key}: {value}" for key, value in fields.items())
-    fast = _simple_front_matter(text)
-    if fast is not None:  # None: the shape is left to YAML
-        assert fast == yaml.safe_load(text)
+def test_an_edited_article_is_rendered_again_and_a_broken_one_still_stops_the_start(articles_copy, tmp_path):
+    load_store(articles_copy, cache_dir=tmp_path)
+    path = articles_copy / "en/1-change-seats.md"
+    _rewrite(path, "4. Review the billing period", "4. Check the billing period")
+    assert "Check the billing period" in str(load_store(articles_copy, cache_dir=tmp_path).get(1, "en").step_html(4))
+    _rewrite(path, "(article:2#proration)", "(article:2#nowhere)")
+    with pytest.raises(ArticleError) as caught:
+        load_store(articles_copy, cache_dir=tmp_path)
+    assert caught.value.field == "body" and "nowhere" in caught.value.message
 
 
-def test_real_shapes_take_the_fast_path():
-    text = ('id: 1\ntitle: "Add or remove seats"\nslug: add-seats\ncategory: seats\nupdated: 2026-11-24\n'
-            "related: [2, 4]\nkeywords: [licence, ajouter des postes, réduire]")
-    assert _simple_front_matter(text) == yaml.safe_load(text)
+def test_the_cache_lives_in_the_instance_folder_unless_configured(app_config, tmp_path):
+    from helpcenter.help.cache import FILE_NAME
+    app_config["ARTICLES_CACHE_DIR"] = str(tmp_path / "elsewhere")
+    app = create_app(app_config)
+    assert (tmp_path / "elsewhere" / FILE_NAME).exists()
+    app.extensions["db_engine"].dispose()
+    del app_config["ARTICLES_CACHE_DIR"]
+    app = create_app(app_config)
+    assert app.config["ARTICLES_CACHE_DIR"] == app.instance_path
+    app.extensions["db_engine"].dispose()

@@ -274,34 +274,95 @@ def test_long_queries_are_cut_to_200_characters(client):
 
 # --- feedback ------------------------------------------------------------------------------------
 
-def test_feedback_is_stored_and_thanked_in_the_page_language(client, forms, db_session):
-    response = forms.post(SEATS["fr"], {"helpful": "yes"}, action="/fr/articles/1/feedback")
+SAME_ORIGIN = {"Origin": "http://localhost"}
+
+
+def test_feedback_is_stored_and_thanked_in_the_page_language(client, db_session):
+    page = soup(client.get(SEATS["fr"]))
+    assert page.select_one("#feedback-title").get_text() == "Cet article vous a-t-il été utile\u00a0?"
+    assert page.select_one("#feedback input[name=csrf_token]") is None  # the same page for every reader
+    response = client.post("/fr/articles/1/feedback", data={"helpful": "yes"}, headers=SAME_ORIGIN)
     assert response.status_code == 303
     assert response.location == SEATS["fr"] + "?feedback=thanks#feedback"
     page = soup(client.get(response.location))
     assert "Merci pour votre avis" in page.select_one("#feedback").get_text()
     assert page.select_one("#feedback form") is None
     row = db_session.scalars(select(ArticleFeedback)).one()
-    assert (row.article_id, row.lang, row.helpful) == (1, "fr", True)
-    forms.post(SEATS["en"], {"helpful": "no"}, action="/en/articles/1/feedback")
-    assert db_session.scalars(select(ArticleFeedback.helpful).order_by(ArticleFeedback.id)).all() == [True, False]
+    assert (row.article_id, row.lang, row.helpful, row.reason, row.comment) == (1, "fr", True, None, None)
 
 
-def test_feedback_without_csrf_is_refused_and_not_stored(client, db_session):
-    response = client.post("/fr/articles/1/feedback", data={"helpful": "yes"})
-    assert response.status_code == 400
-    page = soup(response)
-    assert page.html["lang"] == "fr" and "Votre session a expiré" in page.get_text()
-    response = client.post("/en/articles/1/feedback", data={"helpful": "yes", "csrf_token": "forged"})
-    assert response.status_code == 400
+@pytest.mark.parametrize("headers", [{}, {"Origin": "https://evil.example"}, {"Origin": "null"},
+                                     {"Sec-Fetch-Site": "cross-site", "Origin": "http://localhost"},
+                                     {"Sec-Fetch-Site": "same-site"}])
+def test_feedback_from_another_site_is_refused_and_not_stored(client, db_session, headers):
+    response = client.post("/fr/articles/1/feedback", data={"helpful": "yes"}, headers=headers)
+    assert response.status_code == 403
+    assert soup(response).html["lang"] == "fr" and "Accès refusé" in soup(response).get_text()
     assert db_session.scalar(select(func.count()).select_from(ArticleFeedback)) == 0
 
 
-def test_feedback_with_a_bad_answer_or_article(client, forms, db_session):
-    assert forms.post(SEATS["en"], {"helpful": "maybe"}, action="/en/articles/1/feedback").status_code == 400
-    assert forms.post(SEATS["en"], {"helpful": "yes"}, action="/en/articles/99/feedback").status_code == 404
+def test_feedback_is_accepted_on_fetch_metadata_alone(client, db_session):
+    response = client.post("/en/articles/1/feedback", data={"helpful": "yes"}, headers={"Sec-Fetch-Site": "same-origin"})
+    assert response.status_code == 303
+    assert db_session.scalar(select(func.count()).select_from(ArticleFeedback)) == 1
+
+
+def test_feedback_with_a_bad_answer_or_article(client, db_session):
+    assert client.post("/en/articles/1/feedback", data={"helpful": "maybe"}, headers=SAME_ORIGIN).status_code == 400
+    assert client.post("/en/articles/99/feedback", data={"helpful": "yes"}, headers=SAME_ORIGIN).status_code == 404
     assert client.get("/en/articles/1/feedback").status_code == 405
     assert db_session.scalar(select(func.count()).select_from(ArticleFeedback)) == 0
+
+
+MISSING = {"en": ("What was missing?", "It is hard to understand", "Choose what was missing", "Thank you for your feedback"),
+           "fr": ("Qu’est-ce qui manquait\u00a0?", "Il est difficile à comprendre", "Choisissez ce qui manquait",
+                  "Merci pour votre avis")}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_no_asks_what_was_missing_before_thanking(client, db_session, lang):
+    title, unclear, required, thanks = MISSING[lang]
+    response = client.post(f"/{lang}/articles/1/feedback", data={"helpful": "no"}, headers=SAME_ORIGIN)
+    assert response.status_code == 303 and response.location.startswith(f"/{lang}/articles/1/feedback/")
+    ask = response.location
+    page = soup(client.get(ask))
+    assert page.html["lang"] == lang and page.h1.get_text() == title
+    labels = [label.get_text() for label in page.select("fieldset label")]
+    assert unclear in labels and len(labels) == 4
+    assert page.select_one("textarea[name=comment]") is not None
+    assert page.select_one("input[name=csrf_token]") is None
+    assert db_session.scalars(select(ArticleFeedback.helpful)).all() == [False]  # the "No" is kept already
+
+    response = client.post(ask, data={"comment": "x"}, headers=SAME_ORIGIN)  # no choice: an error, nothing stored
+    assert response.status_code == 400
+    page = soup(response)
+    assert required in page.select_one(".error-summary").get_text()
+    assert page.select_one("textarea[name=comment]").get_text().strip() == "x"  # what was typed is kept
+    assert db_session.scalars(select(ArticleFeedback.reason)).all() == [None]
+
+    response = client.post(ask, data={"reason": "unclear", "comment": "  Where is the <b>price</b>?  "}, headers=SAME_ORIGIN)
+    assert response.status_code == 303 and response.location == SEATS[lang] + "?feedback=thanks#feedback"
+    assert thanks in soup(client.get(response.location)).select_one("#feedback").get_text()
+    db_session.expire_all()
+    row = db_session.scalars(select(ArticleFeedback)).one()
+    assert (row.article_id, row.lang, row.helpful, row.reason, row.comment) == (1, lang, False, "unclear", "Where is the <b>price</b>?")
+    assert row.created_at is not None
+    # The same link cannot rewrite the answer.
+    client.post(ask, data={"reason": "other", "comment": "changed"}, headers=SAME_ORIGIN)
+    db_session.expire_all()
+    assert db_session.scalars(select(ArticleFeedback.reason)).all() == ["unclear"]
+
+
+def test_what_was_missing_refuses_forged_links_other_sites_and_bad_input(client, db_session):
+    ask = client.post("/en/articles/1/feedback", data={"helpful": "no"}, headers=SAME_ORIGIN).location
+    assert client.get("/en/articles/1/feedback/1.forged.token").status_code == 404
+    assert client.get(ask.replace("/articles/1/", "/articles/99/")).status_code == 404
+    assert client.post(ask, data={"reason": "unclear"}, headers={"Origin": "https://evil.example"}).status_code == 403
+    assert client.post(ask, data={"reason": "no-such-reason"}, headers=SAME_ORIGIN).status_code == 400
+    assert client.post(ask, data={"reason": "other", "comment": "x" * 1001}, headers=SAME_ORIGIN).status_code == 400
+    # A "yes" has nothing to explain: a link made for another row changes nothing.
+    db_session.expire_all()
+    assert db_session.scalars(select(ArticleFeedback.reason)).all() == [None]
 
 
 # --- sitemap and robots --------------------------------------------------------------------------

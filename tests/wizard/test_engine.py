@@ -97,6 +97,7 @@ def test_references_are_hc_and_six_easy_characters_and_unique(visitor, db_sessio
     assert set(REFERENCE_ALPHABET).isdisjoint("01OI")
     codes = {new_reference() for _ in range(2000)}
     assert all(re.fullmatch(r"HC-[2-9A-HJ-NP-Z]{6}", code) for code in codes) and len(codes) > 1990
+    assert not any(code[3:].isdigit() for code in codes)  # never mistaken for an order number (HC-000042)
     seats = visitor.choose_product(visitor.sign_in())
     run = db_session.scalars(select(WorkflowRun)).one()
     assert f"Reference: {run.reference}" in visitor.text(seats)

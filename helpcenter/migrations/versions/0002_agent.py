@@ -1,13 +1,13 @@
 """support agents: the staff table; indexes the insights page needs on workflow_events
 
 Revision ID: 0002_agent
-Revises: 0002_engine
+Revises: 0002_perf
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0002_agent"
-down_revision = "0002_engine"
+down_revision = "0002_perf"
 branch_labels = None
 depends_on = None
 

@@ -28,7 +28,7 @@ SEAT_KEYS = ("subscription_id", "quantity", "quote_id", "checked_out", "reviewed
 def _reference(taken: set) -> str:
     while True:
         reference = "HC-" + "".join(secrets.choice(ALPHABET) for _ in range(6))
-        if reference not in taken:
+        if reference not in taken and not reference[3:].isdigit():  # never read as an order number
             taken.add(reference)
             return reference
 
