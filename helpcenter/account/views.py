@@ -19,6 +19,8 @@ from helpcenter.messages import billing_error_message, user_error_messages
 bp = localized_blueprint("account", __name__, url_prefix="/account")
 
 SEAT_ACTIONS = ("assign", "unassign")
+USERS_PER_PAGE = 50  # Globex has 250 users: five pages, or one filtered list
+FILTER_MAX = 100
 
 
 @bp.context_processor
@@ -78,16 +80,42 @@ def seats(subscription_id: int):
             return response
     errors_found = error_items(form)
     users = service.list_seat_users(db, contact_id=contact.contact_id, subscription_id=subscription.id)
+    listing = UserListing(users, request.args.get("q"), request.args.get("page"))
     return render_template(
         "account/seats.html",
         contact=contact,
         subscription=subscription,
-        users=users,
+        users=listing.users,
+        listing=listing,
         form=form,
         errors=errors_found,
         has_errors=bool(errors_found),
         can_change_seats=contact.is_billing_contact and not contact.corporate,
     ), (400 if errors_found else 200)
+
+
+class UserListing:
+    """One page of the account's users, filtered by a piece of their name or email (case-insensitive)."""
+
+    def __init__(self, users, query, page):
+        self.query = " ".join((query or "").split())[:FILTER_MAX]
+        needle = self.query.casefold()
+        self.all_count = len(users)
+        matching = [u for u in users if needle in u.name.casefold() or needle in u.email.casefold()]
+        self.count = len(matching)
+        self.pages = max(1, -(-self.count // USERS_PER_PAGE))
+        raw = (page or "").strip()
+        self.page = min(int(raw), self.pages) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 6 and int(raw) else 1
+        self.first = (self.page - 1) * USERS_PER_PAGE
+        self.users = matching[self.first:self.first + USERS_PER_PAGE]
+
+    def args(self, page: int | None = None) -> dict:
+        """The query string of a page of this listing (the filter kept)."""
+        args = {"q": self.query} if self.query else {}
+        page = self.page if page is None else page
+        if page > 1:
+            args["page"] = page
+        return args
 
 
 def _subscription_or_404(contact, subscription_id: int):
@@ -173,7 +201,12 @@ def _user_name(contact, subscription, user_id: int) -> str:
 
 
 def _back_to_seats(subscription):
-    return redirect(url_for("account.seats", subscription_id=subscription.id), 303)
+    """Back to the list, on the page and with the filter the button was pressed on."""
+    args = UserListing([], request.form.get("q"), None).args(page=1)
+    page = (request.form.get("page") or "").strip()
+    if page.isascii() and page.isdigit() and len(page) < 6 and int(page) > 1:
+        args["page"] = int(page)
+    return redirect(url_for("account.seats", subscription_id=subscription.id, **args), 303)
 
 
 def register(app) -> None:

@@ -451,7 +451,7 @@ SIGN_IN = sign_in_step(
     _l("Corporate accounts do not change seats here: after signing in, you will be told where to go instead."))
 CORPORATE = corporate_step(
     _l("Your account is managed by your advisor"), _l("Your seats are managed on the corporate billing portal"),
-    _l("To add or remove seats, ask your advisor for a quote. You then accept or reject it on the corporate billing portal; an accepted order may take up to 24 hours to be processed."))
+    _l("To add or remove seats, ask your advisor for a quote. You then accept or reject it on the corporate billing portal; an accepted order may take up to 24 hours to be processed."), quote_request=True)
 NOT_BILLING_CONTACT = not_billing_contact_step(_l("Only billing contacts can change seats"))
 PRODUCT = Step("product", _l("Choose the product"), product, done=_product_chosen, article_step=2)
 SEATS = Step("seats", _l("Choose the number of seats"), seats, done=_checked_out, article_step=3)

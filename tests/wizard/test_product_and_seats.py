@@ -127,20 +127,20 @@ def test_checkout_with_a_bad_number_in_the_field_stays_on_step_3_with_the_error(
     cart_quote = runs()[0].quote_id
     r = visitor.submit(page, {"quantity": "abc"}, button=r"^\s*checkout\s*$")
     assert r.status_code == 422 and visitor.step(r) == "seats"
-    assert "Enter the number of seats as a whole number, like 8" in visitor.text(r)
+    assert "Enter the number of seats as a whole number, like 8." in visitor.text(r)
     [run] = runs()
     assert run.quote_id == cart_quote and not run.checked_out
 
 
 REFUSALS = [
     ("2", "3 seats are assigned to users. Unassign 1 seat first, or choose at least 3 seats.", True),
-    ("0", "Enter a number of seats from 1 to 500", False),
-    ("501", "Enter a number of seats from 1 to 500", False),
-    ("12345678901234567890", "Enter a number of seats from 1 to 500", False),  # a whole number, out of range
-    ("5", "Your subscription already has 5 seats: enter a different number", False),
-    ("abc", "Enter the number of seats as a whole number, like 8", False),
-    ("4.5", "Enter the number of seats as a whole number, like 8", False),
-    ("", "Enter the number of seats as a whole number, like 8", False),
+    ("0", "Enter a number of seats from 1 to 500.", False),
+    ("501", "Enter a number of seats from 1 to 500.", False),
+    ("12345678901234567890", "Enter a number of seats from 1 to 500.", False),  # a whole number, out of range
+    ("5", "Your subscription already has 5 seats: enter a different number.", False),
+    ("abc", "Enter the number of seats as a whole number, like 8.", False),
+    ("4.5", "Enter the number of seats as a whole number, like 8.", False),
+    ("", "Enter the number of seats as a whole number, like 8.", False),
 ]
 
 
