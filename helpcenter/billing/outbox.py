@@ -201,9 +201,9 @@ def render_email(name: str, *, locale: str, context: dict,
     locale = email_locale(locale)
     env = _environment(str(translations_dir), locale)
     context = dict(context, lang=locale)
-    subject = env.get_template(f"{name}_subject.txt").render(context).strip()
-    return RenderedEmail(subject=re.sub(r"[ \t\r\n]+", " ", subject),
-                         text=env.get_template(f"{name}.txt").render(context),
+    subject = re.sub(r"[ \t\r\n]+", " ", env.get_template(f"{name}_subject.txt").render(context).strip())
+    context["subject"] = subject  # for the HTML <title>, escaped there like any value
+    return RenderedEmail(subject=subject, text=env.get_template(f"{name}.txt").render(context),
                          html=env.get_template(f"{name}.html").render(context))
 
 
