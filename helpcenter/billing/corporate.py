@@ -50,7 +50,7 @@ def request_seat_quote(session: Session, *, contact_id, subscription_id, seats, 
     """Ask the account's advisor for a quote for `seats` seats of a subscription, with a copy to the contact.
 
     Raises NotAllowed("corporate_account_only") for a self-service account or one without an
-    advisor, NotFound for another account's subscription, SeatChangeRefused for a bad count
+    advisor, NotAllowed("not_billing_contact") for an account admin, NotFound for another account's subscription, SeatChangeRefused for a bad count
     ("unchanged" when it is the current one) and NotAllowed("too_many_requests") past the limit.
     """
     contact = session.get(m.Contact, int(contact_id)) if str(contact_id).isdigit() else None
@@ -59,6 +59,8 @@ def request_seat_quote(session: Session, *, contact_id, subscription_id, seats, 
     account = session.get(m.Account, contact.account_id)
     if not account.corporate or not account.advisor_email:
         raise errors.NotAllowed("corporate_account_only")
+    if contact.role != "billing_contact":  # on the portal too, quotes are the billing contacts' business
+        raise errors.NotAllowed("not_billing_contact")
     sub = None
     if str(subscription_id).isascii() and str(subscription_id).isdigit() and len(str(subscription_id)) < 12:
         sub = session.get(m.Subscription, int(subscription_id))

@@ -135,3 +135,32 @@ def test_the_payment_workflows_corporate_page_has_the_links_but_no_quote_form(vi
     assert visitor.step(page) == "corporate"
     assert visitor.soup(page).select_one("#quantity") is None
     assert "mailto:jordan.lee@vendor.example" in [a["href"] for a in visitor.soup(page).select("main a")]
+
+
+def test_only_a_billing_contact_of_the_corporate_account_may_ask_for_a_quote(app, demo, db_session):
+    from datetime import datetime, timezone
+
+    from helpcenter.billing import corporate, errors
+    account = db_session.scalar(select(billing_models.Account).where(billing_models.Account.name == "Globex Corporation"))
+    sub = db_session.scalar(select(billing_models.Subscription).where(billing_models.Subscription.account_id == account.id))
+    contact = db_session.scalar(select(billing_models.Contact).where(billing_models.Contact.account_id == account.id))
+    contact.role = "admin"
+    db_session.commit()
+    with pytest.raises(errors.NotAllowed) as refused:
+        corporate.request_seat_quote(db_session, contact_id=contact.id, subscription_id=sub.id, seats="260",
+                                     locale="en", now=datetime.now(timezone.utc),
+                                     translations_dir=app.config["TRANSLATIONS_DIR"], portal_url="https://p.example/")
+    assert refused.value.code == "not_billing_contact"
+    db_session.rollback()
+    assert quote_requests(db_session) == []
+
+
+def test_quote_requests_are_limited_per_account(visitor, db_session):
+    page = visitor.sign_in("globex")
+    for count in range(261, 266):
+        page = visitor.submit(page, {"quantity": str(count)}, button=r"quote", has=("quantity",))
+        assert page.status_code == 200
+    r = visitor.submit(page, {"quantity": "300"}, button=r"quote", has=("quantity",))
+    assert r.status_code == 429
+    assert "Several quote requests were sent from your account in the last hour." in visitor.text(r)
+    assert len(quote_requests(db_session)) == 10  # five requests, two emails each
