@@ -84,3 +84,9 @@ def test_the_audit_trail_names_a_seat_by_its_product(app):
     with app.test_request_context("/en/"):
         assert audit_event_message(event, {"gotomeeting-business": "GoToMeeting Business"}) == \
             "GoToMeeting Business seat assigned to a@b.example"
+
+
+def test_a_workflow_page_has_one_help_link_the_one_with_the_reference(visitor, runs):
+    page = visitor.add_to_cart(visitor.choose_product(visitor.sign_in()), 8)
+    links = [a for a in visitor.soup(page).select("a") if "/en/contact" in a["href"]]
+    assert len(links) == 1 and runs()[0].reference in links[0]["href"]
