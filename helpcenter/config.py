@@ -18,6 +18,11 @@ DEFAULTS = {
     "MAIL_DEFAULT_SENDER": "Billing Centre <billing@helpcenter.example>",
     "MAIL_TIMEOUT": 10,
     "SELLER_COUNTRY": "IE",
+    # Corporate accounts (wizard's corporate page): where they manage quotes and invoices, and
+    # the team that looks after them (each account's dedicated advisor is in its own data).
+    "CORPORATE_PORTAL_URL": "https://corporate.vendor.example/",
+    "CORPORATE_SERVICES_EMAIL": "corporate-services@vendor.example",
+    "CORPORATE_SERVICES_PHONE": "+1 555 0199",
     "RATELIMIT_STORAGE_URI": "memory://",
     # Rate limits (helpcenter/security.py RATE_LIMITS); Flask-Limiter reads the RATELIMIT_* keys.
     "RATELIMIT_ENABLED": True,

@@ -6,7 +6,8 @@ them into sentences, so the workflow, the account pages and the sign-in page say
 from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 
-from flask_babel import gettext as _, lazy_gettext as _l, ngettext
+from babel import Locale
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
 
 from helpcenter.i18n import money
 
@@ -22,41 +23,42 @@ _SIMPLE = {
     "not_found": _l("We could not find that on your account."),
     "not_billing_contact": _l("Only the account's billing contacts can change seats or payment details."),
     "corporate_account": _l("Your account is a Corporate account: seats are managed on the corporate billing portal with your dedicated advisor."),
-    "not_a_number": _l("Enter the number of seats as a whole number, like 8"),
+    "not_a_number": _l("Enter the number of seats as a whole number, like 8."),
     "quote_expired": _l("This quote has expired (quotes are valid for 30 minutes). Here is an up-to-date quote: review it before you place the order."),
     "quote_stale": _l("Your subscription changed since this quote was made (perhaps in another tab or by another contact). Review the new figures before you place the order."),
     "card_declined": _l("Your card was declined. Use another card or contact your bank."),
     "insufficient_funds": _l("Your card was declined for insufficient funds. Use another card."),
     "no_payment_method": _l("There is no card on file. Enter the details of a card."),
     "card_expired": _l("The card on file has expired. Enter the details of another card."),
-    "format": _l("Enter the VAT number in the correct format, starting with the country code, like FR40303265045"),
-    "checksum": _l("This VAT number is not valid: check its digits"),
-    "country_mismatch": _l("The VAT number must be from your account's country"),
-    "not_offered": _l("A VAT number can only be recorded for accounts in the European Union"),
-    "greek_prefix": _l("Greek VAT numbers start with EL, not GR: type EL followed by the nine digits"),
+    "format": _l("Enter the VAT number in the correct format, starting with the country code, like FR40303265045."),
+    "checksum": _l("This VAT number is not valid: check its digits."),
+    "country_mismatch": _l("The VAT number must be from your account's country."),
+    "not_offered": _l("A VAT number can only be recorded for accounts in the European Union."),
+    "greek_prefix": _l("Greek VAT numbers start with EL, not GR: type EL followed by the nine digits."),
+    "too_many_requests": _l("Several quote requests were sent from your account in the last hour. Wait a while, or write to your advisor directly."),
     "no_free_seat": _l("All seats are assigned. Unassign a seat or add seats first."),
     "already_assigned": _l("This user already has a seat."),
     "not_assigned": _l("This user has no seat to unassign."),
 }
 
 CARD_FIELD_ERRORS = {
-    ("card_number", "required"): _l("Enter the card number"),
-    ("card_number", "luhn"): _l("Enter a valid card number: check the digits"),
-    ("card_number", "unsupported"): _l("This type of card is not accepted. Use Visa, Mastercard or American Express"),
-    ("exp_month", "invalid"): _l("Enter the expiry month as a number from 1 to 12"),
-    ("exp_month", "expired"): _l("The expiry date must be in the future"),
-    ("exp_year", "invalid"): _l("Enter the expiry year as four digits, like 2030"),
-    ("exp_year", "expired"): _l("The expiry date must be in the future"),
-    ("cvc", "invalid"): _l("Enter the 3 or 4 digit security code from the back of the card"),
-    ("cardholder", "required"): _l("Enter the name on the card"),
-    ("cardholder", "too_long"): _l("Enter a name of 100 characters or fewer"),
+    ("card_number", "required"): _l("Enter the card number."),
+    ("card_number", "luhn"): _l("Enter a valid card number: check the digits."),
+    ("card_number", "unsupported"): _l("This type of card is not accepted. Use Visa, Mastercard or American Express."),
+    ("exp_month", "invalid"): _l("Enter the expiry month as a number from 1 to 12."),
+    ("exp_month", "expired"): _l("The expiry date must be in the future."),
+    ("exp_year", "invalid"): _l("Enter the expiry year as four digits, like 2030."),
+    ("exp_year", "expired"): _l("The expiry date must be in the future."),
+    ("cvc", "invalid"): _l("Enter the 3 or 4 digit security code from the back of the card."),
+    ("cardholder", "required"): _l("Enter the name on the card."),
+    ("cardholder", "too_long"): _l("Enter a name of 100 characters or fewer."),
 }
 
 USER_FIELD_ERRORS = {
-    ("name", "required"): _l("Enter the user's name"),
-    ("name", "too_long"): _l("Enter a name of 100 characters or fewer"),
-    ("email", "invalid"): _l("Enter an email address in the correct format, like name@example.com"),
-    ("email", "taken"): _l("A user with this email address is already on the account"),
+    ("name", "required"): _l("Enter the user's name."),
+    ("name", "too_long"): _l("Enter a name of 100 characters or fewer."),
+    ("email", "invalid"): _l("Enter an email address in the correct format, like name@example.com."),
+    ("email", "taken"): _l("A user with this email address is already on the account."),
     ("email", "too_many_users"): _l("This account already has as many users as it may hold. Contact "
                                     "support to add more."),
 }
@@ -87,10 +89,10 @@ def billing_error_message(error) -> str:
         return ngettext("Too many failed attempts. Try again in %(num)s minute.",
                         "Too many failed attempts. Try again in %(num)s minutes.", minutes)
     if code == "out_of_range":
-        return _("Enter a number of seats from %(minimum)s to %(maximum)s",
+        return _("Enter a number of seats from %(minimum)s to %(maximum)s.",
                  minimum=params.get("minimum", 1), maximum=params.get("maximum", 500))
     if code == "unchanged":
-        return _("Your subscription already has %(current)s seats: enter a different number",
+        return _("Your subscription already has %(current)s seats: enter a different number.",
                  current=params.get("current"))
     if code == "below_assigned":
         to_unassign = params.get("to_unassign", 0)
@@ -106,11 +108,11 @@ def billing_error_message(error) -> str:
 
 def card_error_messages(errors: dict) -> dict:
     """Field name -> message for a CardInvalid refusal."""
-    return {field: str(CARD_FIELD_ERRORS.get((field, code), _l("Check this field"))) for field, code in errors.items()}
+    return {field: str(CARD_FIELD_ERRORS.get((field, code), _l("Check this field."))) for field, code in errors.items()}
 
 
 def user_error_messages(errors: dict) -> dict:
-    return {field: str(USER_FIELD_ERRORS.get((field, code), _l("Check this field"))) for field, code in errors.items()}
+    return {field: str(USER_FIELD_ERRORS.get((field, code), _l("Check this field."))) for field, code in errors.items()}
 
 
 def note_message(code: str) -> str:
@@ -166,9 +168,9 @@ def audit_event_message(event, product_names: dict | None = None) -> str:
             return _("VAT number %(new)s recorded", new=new)
         return _("VAT number changed from %(old)s to %(new)s", old=old, new=new)
     if event.action == "seat_assigned":
-        return _("Seat of %(product)s assigned to %(user)s", product=product, user=user)
+        return _("%(product)s seat assigned to %(user)s", product=product, user=user)
     if event.action == "seat_unassigned":
-        return _("Seat of %(product)s taken back from %(user)s", product=product, user=user)
+        return _("%(product)s seat unassigned from %(user)s", product=product, user=user)
     if event.action == "user_added":
         return _("User %(name)s (%(user)s) added to the account", name=details.get("name", ""), user=user)
     if event.action == "agent_viewed_trail":
@@ -180,11 +182,17 @@ def audit_event_message(event, product_names: dict | None = None) -> str:
     return _("Change recorded: %(action)s", action=event.action)
 
 
+def country_name(code: str) -> str:
+    """A country's name in the page's language, from Babel's territory names ("IE": Ireland, Irlande)."""
+    names = Locale.parse(get_locale() or "en").territories
+    return names.get((code or "").upper(), code)
+
+
 def init_app(app) -> None:
     app.jinja_env.globals.update(
         billing_error_message=billing_error_message, note_message=note_message,
         message_for=message_for, audit_event_message=audit_event_message, seat_count=seat_count,
-        seat_type_plural=seat_type_plural, add_seats_label=add_seats_label,
+        seat_type_plural=seat_type_plural, add_seats_label=add_seats_label, country_name=country_name,
         seat_type_title=lambda t: str(SEAT_TYPE_TITLE.get(t, t)),
         term_label=lambda t: str(TERM_LABEL.get(t, t)),
     )

@@ -43,6 +43,7 @@ def requested_page(total: int) -> Page:
     raw = request.args.get("page", "1")
     number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 1
     return Page(min(max(number, 1), count), count, total)
+FILTER_MAX = 100  # characters of the users filter
 
 
 @bp.context_processor
@@ -103,20 +104,30 @@ def seats(subscription_id: int):
         if response is not None:
             return response
     errors_found = error_items(form)
-    page = requested_page(service.count_users(db, contact.account_id))
+    query = user_filter(request.args.get("q"))
+    page = requested_page(service.count_users(db, contact.account_id, query=query))
     users = service.list_seat_users(db, contact_id=contact.contact_id, subscription_id=subscription.id,
-                                    limit=PER_PAGE, offset=page.offset)
+                                    limit=PER_PAGE, offset=page.offset, query=query)
+    all_count = service.count_users(db, contact.account_id) if query else page.total
     return render_template(
         "account/seats.html",
         contact=contact,
         subscription=subscription,
         users=users,
         users_page=page,
+        query=query,
+        all_count=all_count,
+        users_args={"subscription_id": subscription.id, **({"q": query} if query else {})},
         form=form,
         errors=errors_found,
         has_errors=bool(errors_found),
         can_change_seats=contact.is_billing_contact and not contact.corporate,
     ), (400 if errors_found else 200)
+
+
+def user_filter(raw: str | None) -> str:
+    """The users filter as typed, spaces tidied and bounded ("" for none)."""
+    return " ".join((raw or "").split())[:FILTER_MAX]
 
 
 def _subscription_or_404(contact, subscription_id: int):
@@ -202,7 +213,13 @@ def _user_name(contact, subscription, user_id: int) -> str:
 
 
 def _back_to_seats(subscription):
-    return redirect(url_for("account.seats", subscription_id=subscription.id), 303)
+    """Back to the list, on the page and with the filter the button was pressed on."""
+    query = user_filter(request.form.get("q"))
+    args = {"q": query} if query else {}
+    page = (request.form.get("page") or "").strip()
+    if page.isascii() and page.isdigit() and len(page) < 6 and int(page) > 1:
+        args["page"] = int(page)
+    return redirect(url_for("account.seats", subscription_id=subscription.id, **args), 303)
 
 
 def register(app) -> None:

@@ -11,11 +11,11 @@ def _strip(value):
 
 class SignInForm(FlaskForm):
     email = EmailField(_l("Email address"), filters=[_strip], validators=[
-        DataRequired(_l("Enter your email address")),
-        Length(max=254, message=_l("Enter an email address of 254 characters or fewer")),
-        Email(_l("Enter an email address in the correct format, like name@example.com"), check_deliverability=False),
+        DataRequired(_l("Enter your email address.")),
+        Length(max=254, message=_l("Enter an email address of 254 characters or fewer.")),
+        Email(_l("Enter an email address in the correct format, like name@example.com."), check_deliverability=False),
     ])
     password = PasswordField(_l("Password"), validators=[
-        DataRequired(_l("Enter your password")),
-        Length(max=200, message=_l("Enter a password of 200 characters or fewer")),
+        DataRequired(_l("Enter your password.")),
+        Length(max=200, message=_l("Enter a password of 200 characters or fewer.")),
     ])

@@ -195,6 +195,18 @@ def render_support_acknowledgement(*, locale: str, request_number: int, referenc
     return RenderedEmail(subject=re.sub(r"[ \t\r\n]+", " ", subject), text=text, html=html)
 
 
+def render_email(name: str, *, locale: str, context: dict,
+                 translations_dir: str | Path = DEFAULT_TRANSLATIONS) -> RenderedEmail:
+    """Any email from its three templates (`name`_subject.txt, `name`.txt, `name`.html), in `locale`."""
+    locale = email_locale(locale)
+    env = _environment(str(translations_dir), locale)
+    context = dict(context, lang=locale)
+    subject = re.sub(r"[ \t\r\n]+", " ", env.get_template(f"{name}_subject.txt").render(context).strip())
+    context["subject"] = subject  # for the HTML <title>, escaped there like any value
+    return RenderedEmail(subject=subject, text=env.get_template(f"{name}.txt").render(context),
+                         html=env.get_template(f"{name}.html").render(context))
+
+
 def queue_support_acknowledgement(session: Session, *, account_id: int | None, locale: str, to_address: str,
                                   request_number: int, reference: str | None, message: str, translations_dir,
                                   now: datetime) -> m.EmailMessage:

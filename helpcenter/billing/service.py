@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -757,9 +757,19 @@ def _seat_user(user: m.AccountUser, assigned: bool) -> read.SeatUser:
     return read.SeatUser(id=user.id, name=user.name, email=user.email, assigned=assigned)
 
 
+def _user_matches(query: str | None):
+    """Users whose name or email contains `query`, whatever the case (LIKE wildcards escaped)."""
+    if not query:
+        return True
+    needle = query.lower()
+    return or_(func.lower(m.AccountUser.name).contains(needle, autoescape=True),
+               func.lower(m.AccountUser.email).contains(needle, autoescape=True))
+
+
 def list_seat_users(session: Session, *, contact_id, subscription_id, limit: int | None = None,
-                    offset: int = 0) -> list[read.SeatUser]:
-    """The account's users, each with whether it holds a seat of this subscription.
+                    offset: int = 0, query: str | None = None) -> list[read.SeatUser]:
+    """The account's users (those matching `query`, by name or email), each with whether it
+    holds a seat of this subscription.
 
     All of them by name; with a limit, one page of them, the most recently added first.
     """
@@ -774,15 +784,15 @@ def list_seat_users(session: Session, *, contact_id, subscription_id, limit: int
         select(m.AccountUser, m.SeatAssignment.id)
         .outerjoin(m.SeatAssignment, and_(m.SeatAssignment.user_id == m.AccountUser.id,
                                           m.SeatAssignment.subscription_id == sub_id))
-        .where(m.AccountUser.account_id == account.id)
+        .where(m.AccountUser.account_id == account.id, _user_matches(query))
         .order_by(*order).limit(limit).offset(offset)).all()
     return [_seat_user(user, assignment is not None) for user, assignment in rows]
 
 
-def count_users(session: Session, account_id) -> int:
-    """How many users the account has."""
+def count_users(session: Session, account_id, query: str | None = None) -> int:
+    """How many users the account has (matching `query`, by name or email, when given)."""
     return session.scalar(select(func.count()).select_from(m.AccountUser)
-                          .where(m.AccountUser.account_id == _int_id(account_id)))
+                          .where(m.AccountUser.account_id == _int_id(account_id), _user_matches(query)))
 
 
 def _account_user(session: Session, account_id: int, user_id) -> m.AccountUser:

@@ -2,13 +2,13 @@
 from flask import flash, g, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from helpcenter import articles
 from helpcenter.auth import authenticate_form, sign_in_contact
 from helpcenter.auth.forms import SignInForm
 from helpcenter.billing import service as billing
 from helpcenter.workflow import Progress, Step
 from helpcenter.workflow.models import WorkflowRun
 from helpcenter.workflow.views import EXPIRED_SESSION_NOTICE, RUN_ID_MAX
+from helpcenter.workflows.corporate import corporate_page
 
 # Shown when the new-card limits (security.RATE_LIMITS) refuse a card step's POST.
 TOO_MANY_CARDS = _l("Too many new cards were tried on this account or from this connection. For your security, wait a while before you try another card; the card on file can still be used.")
@@ -65,15 +65,13 @@ def _continue_after_sign_in(ctx, contact):
     return ctx.redirect(target)
 
 
-def corporate_step(title, heading, task) -> Step:
-    """A Corporate account: the task is done on the corporate billing portal with the advisor."""
+def corporate_step(title, heading, task, quote_request: bool = False) -> Step:
+    """A Corporate account: the task is done on the corporate billing portal with the advisor
+    (with `quote_request`, the page also asks the advisor for a seat quote)."""
     def handler(ctx):
-        contact = ctx.contact
-        return ctx.render("wizard/corporate.html", contact=contact, advisor=contact.advisor, heading=heading,
-                          task=task, faq_url=ctx.article_url(articles.CORPORATE_FAQ),
-                          faq_seats_url=ctx.article_url(articles.CORPORATE_FAQ, anchor="add-seats"))
+        return corporate_page(ctx, heading, task, quote_request)
     return Step("corporate", title, handler, applies=_corporate, numbered=False, refusal="corporate_account",
-                methods=("GET",))
+                methods=("GET", "POST") if quote_request else ("GET",))
 
 
 def not_billing_contact_step(title) -> Step:

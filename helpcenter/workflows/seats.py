@@ -240,13 +240,15 @@ def seats(ctx):
     if request.method == "POST":
         if not ctx.revision_ok():
             return ctx.stale()
-        if form.action.data == "checkout":
+        checkout = form.action.data == "checkout"
+        typed = form.quantity.data or ""
+        # Checkout reviews the number in the field: a number typed after "Add to cart" is quoted first.
+        if checkout and typed in ("", str(run.get("quantity"))):
             if run.get("quote_id") is None:
                 return ctx.redirect(SEATS)
             if not ctx.save(checked_out=True):
                 return ctx.stale()
             return ctx.redirect()
-        typed = form.quantity.data or ""
         try:
             quote = billing.quote_seat_change(
                 ctx.session, ctx.clock, contact_id=ctx.contact.contact_id, subscription_id=subscription.id,
@@ -255,11 +257,11 @@ def seats(ctx):
             ctx.session.rollback()
             form.refuse("quantity", billing_error_message(error))
             return _seats_page(ctx, subscription, form, error, 422)
-        run.update(quantity=quote.seats_after, quote_id=quote.id, **NEW_CART)
+        run.update(quantity=quote.seats_after, quote_id=quote.id, **dict(NEW_CART, checked_out=checkout))
         _record_quote(ctx, quote)
         if not ctx.save():
             return ctx.stale()
-        return ctx.redirect(SEATS, _anchor="cart")
+        return ctx.redirect() if checkout else ctx.redirect(SEATS, _anchor="cart")
 
     if run.get("quantity") is not None:
         form.quantity.data = str(run.get("quantity"))
@@ -445,7 +447,7 @@ SIGN_IN = sign_in_step(
     _l("Corporate accounts do not change seats here: after signing in, you will be told where to go instead."))
 CORPORATE = corporate_step(
     _l("Your account is managed by your advisor"), _l("Your seats are managed on the corporate billing portal"),
-    _l("To add or remove seats, ask your advisor for a quote. You then accept or reject it on the corporate billing portal; an accepted order may take up to 24 hours to be processed."))
+    _l("To add or remove seats, ask your advisor for a quote. You then accept or reject it on the corporate billing portal; an accepted order may take up to 24 hours to be processed."), quote_request=True)
 NOT_BILLING_CONTACT = not_billing_contact_step(_l("Only billing contacts can change seats"))
 PRODUCT = Step("product", _l("Choose the product"), product, done=_product_chosen, article_step=2)
 SEATS = Step("seats", _l("Choose the number of seats"), seats, done=_checked_out, article_step=3)

@@ -85,8 +85,8 @@ def test_empty_form_says_what_to_enter(forms, demo, lang, translate, soup_of):
     assert response.status_code == 400
     summary = soup_of(response).select_one(".error-summary")
     links = {a["href"]: a.get_text(strip=True) for a in summary.select("a")}
-    assert links == {"#email": translate(lang, "Enter your email address"),
-                     "#password": translate(lang, "Enter your password")}
+    assert links == {"#email": translate(lang, "Enter your email address."),
+                     "#password": translate(lang, "Enter your password.")}
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -85,6 +85,12 @@ class Walk:
 
 
 SEATS = "/{lang}/wizard/seats/"
+PAYMENT = "/{lang}/wizard/payment/"
+
+
+def card(number: str) -> dict:
+    return {"#card_number": number, "#exp_month": "11", "#exp_year": "2031", "#cvc": "123",
+            "#cardholder": "Claire Dupont"}
 WALKS = [
     # Dupont adds 3 Agents: every step, the payment step included, with a form error on the way.
     Walk("seats: add seats", SEATS + "?product=gotoassist-rs5", [
@@ -99,13 +105,33 @@ WALKS = [
         Stop(r"/wizard/seats/confirm", press_continue),
         Stop(r"/wizard/seats/done"),
     ]),
-    Walk("seats: corporate account", SEATS, [
+    Walk("seats: corporate account", SEATS + "?product=gotomeeting-business&quantity=260", [
         Stop(r"/wizard/seats/sign-in", sign_in_as("billing@globex.example", "demo-pass-corp")),
-        Stop(r"/wizard/seats/corporate"),
+        Stop(r"/wizard/seats/corporate", fill({"#quantity": "abc"})),  # the quote request, with its error
+        Stop(r"/wizard/seats/corporate", fill({"#quantity": "260"})),
+        Stop(r"/wizard/seats/corporate"),  # the request sent
     ]),
     Walk("seats: not a billing contact", SEATS, [
         Stop(r"/wizard/seats/sign-in", sign_in_as("admin@dupont.example", "demo-pass-admin")),
         Stop(r"/wizard/seats/not-billing-contact"),
+    ]),
+    # Dupont replaces its card (a declined one first) and records a VAT number (article 5).
+    Walk("payment: new card and VAT number", PAYMENT, [
+        Stop(r"/wizard/payment/sign-in", sign_in_as("billing@dupont.example", "demo-pass-fr")),
+        Stop(r"/wizard/payment/card", fill(card("4000 0000 0000 0002"), submit("button[name=action][value=card]"))),
+        Stop(r"/wizard/payment/card", fill(card("5555 5555 5555 4444"), submit("button[name=action][value=card]"))),
+        Stop(r"/wizard/payment/vat", fill({"#vat_number": "FR00000000000"})),  # with its error
+        Stop(r"/wizard/payment/vat", fill({"#vat_number": "FR40303265045"})),
+        Stop(r"/wizard/payment/confirm", press_continue),
+        Stop(r"/wizard/payment/done"),
+    ]),
+    Walk("payment: corporate account", PAYMENT, [
+        Stop(r"/wizard/payment/sign-in", sign_in_as("billing@globex.example", "demo-pass-corp")),
+        Stop(r"/wizard/payment/corporate"),
+    ]),
+    Walk("payment: not a billing contact", PAYMENT, [
+        Stop(r"/wizard/payment/sign-in", sign_in_as("admin@dupont.example", "demo-pass-admin")),
+        Stop(r"/wizard/payment/not-billing-contact"),
     ]),
 ]
 

@@ -142,7 +142,10 @@ def test_corporate_path(page, server, lang, button, heading):
     check_step(page, "corporate", heading)
     text = visible_text(page)
     assert "Jordan Lee" in text and "jordan.lee@vendor.example" in text and "+1 555 0100" in text
-    expect(page.locator("main form")).to_have_count(0)
+    # No seat controls: the one form asks the advisor for a quote, prefilled with the current count.
+    expect(page.locator("main form")).to_have_count(1)
+    expect(page.locator("#quantity")).to_have_value("250")
+    expect(page.locator('main a[href^="mailto:jordan.lee@vendor.example"]')).to_have_count(1)
     page.locator(f'main a[href^="/{lang}/articles/3"]').first.click()
     expect(page).to_have_url(re.compile(rf"/{lang}/articles/3-"))
 
@@ -309,3 +312,22 @@ def test_declined_card_is_shown_and_accessible(page, server):
     expect(page.locator("#cardholder")).to_have_value("Claire Dupont")
     expect(page.locator("#new-card")).to_be_visible()
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("lang, add, cart, checkout, review", [
+    ("en", "Add to cart", "Add Agents", "Checkout", "15 agents"),
+    ("fr", "Ajouter au panier", "Ajouter des agents", "Commander", "15 agents"),
+])
+def test_checkout_reviews_the_number_typed_after_adding_to_the_cart(page, server, lang, add, cart, checkout, review):
+    """Add 12 to the cart, type 15, press Checkout: the review shows 15, not 12 (issue 12, item 2)."""
+    page.goto(f"{server.url}/{lang}/wizard/seats/")
+    sign_in(page, "billing@dupont.example", "demo-pass-fr", "Sign in and continue" if lang == "en" else "Se connecter et continuer")
+    page.get_by_role("button", name=cart).click()
+    page.fill("#quantity", "12")
+    page.get_by_role("button", name=add).click()
+    expect(page.locator("#cart")).to_contain_text("12")
+    page.fill("#quantity", "15")
+    page.get_by_role("button", name=checkout, exact=True).click()
+    expect_step(page, "review", "")
+    text = visible_text(page)
+    assert review in text and "12 agents" not in text

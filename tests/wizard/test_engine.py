@@ -46,7 +46,7 @@ def test_form_errors_keep_what_was_typed_except_card_secrets(visitor, make_visit
     [error] = trail(db_session, "form_error")
     assert error.step == "seats"
     assert error.detail["fields"]["quantity"]["value"] == "0"
-    assert error.detail["fields"]["quantity"]["messages"] == ["Enter a number of seats from 1 to 500"]
+    assert error.detail["fields"]["quantity"]["messages"] == ["Enter a number of seats from 1 to 500."]
     visitor = make_visitor()
     page = visitor.continue_review(visitor.to_review("dupont", 8))
     visitor.pay(page, {"payment_method": "new", "card_number": "4242 4242 4242 4241", "exp_month": "13",

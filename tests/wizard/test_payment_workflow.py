@@ -78,7 +78,7 @@ def test_keeping_the_card_and_recording_only_a_vat_number(visitor, db_session):
     vat = visitor.submit(card, button=r"keep the card on file", has=())
     assert visitor.step(vat) == "vat"
     r = visitor.submit(vat, {"vat_number": "FR40303265046"})
-    assert r.status_code == 422 and "This VAT number is not valid: check its digits" in visitor.text(r)
+    assert r.status_code == 422 and "This VAT number is not valid: check its digits." in visitor.text(r)
     assert visitor.soup(r).select_one("#vat_number")["value"] == "FR40303265046"
     confirm = visitor.submit(r, {"vat_number": "FR40303265045"})
     assert "Visa ending 4242 (unchanged)" in visitor.text(confirm)

@@ -97,9 +97,9 @@ def test_add_to_cart_shows_the_cart_then_checkout_opens_the_review(visitor, runs
     assert visitor.step(page) == "seats"
     cart = visitor.soup(page).select_one("#cart")
     assert cart is not None and "5" in cart.get_text() and "8" in cart.get_text()
-    checkout_form = cart.find("form")
-    assert checkout_form.find("button").get_text(strip=True) == checkout
-    assert checkout_form.find(attrs={"name": "quantity"}) is None
+    assert cart.find("button", attrs={"value": "checkout"}).get_text(strip=True) == checkout
+    # Checkout sends the field with it (the same form), so what is reviewed is what is on screen.
+    assert cart.find_parent("form").select_one("#quantity") is not None
     assert visitor.soup(page).select_one("#quantity")["value"] == "8"
     [run] = runs()
     assert run.quantity == 8 and run.quote_id and not run.checked_out
@@ -108,15 +108,39 @@ def test_add_to_cart_shows_the_cart_then_checkout_opens_the_review(visitor, runs
     assert runs()[0].checked_out
 
 
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_checkout_reviews_the_number_in_the_field_not_an_older_cart(visitor, runs, lang):
+    """Add 12 to the cart, type 15, press Checkout: the review shows 15 (issue 12, item 2)."""
+    visitor.lang = lang
+    page = visitor.add_to_cart(visitor.choose_product(visitor.sign_in()), 12)
+    cart_quote = runs()[0].quote_id
+    review = visitor.submit(page, {"quantity": "15"}, button=r"^\s*(checkout|commander)\s*$")
+    assert visitor.step(review) == "review"
+    text = visitor.text(review)
+    assert ("15 agents" in text) and ("12 agents" not in text)
+    [run] = runs()
+    assert run.quantity == 15 and run.checked_out and run.quote_id != cart_quote
+
+
+def test_checkout_with_a_bad_number_in_the_field_stays_on_step_3_with_the_error(visitor, runs):
+    page = visitor.add_to_cart(visitor.choose_product(visitor.sign_in()), 12)
+    cart_quote = runs()[0].quote_id
+    r = visitor.submit(page, {"quantity": "abc"}, button=r"^\s*checkout\s*$")
+    assert r.status_code == 422 and visitor.step(r) == "seats"
+    assert "Enter the number of seats as a whole number, like 8." in visitor.text(r)
+    [run] = runs()
+    assert run.quote_id == cart_quote and not run.checked_out
+
+
 REFUSALS = [
     ("2", "3 seats are assigned to users. Unassign 1 seat first, or choose at least 3 seats.", True),
-    ("0", "Enter a number of seats from 1 to 500", False),
-    ("501", "Enter a number of seats from 1 to 500", False),
-    ("12345678901234567890", "Enter a number of seats from 1 to 500", False),  # a whole number, out of range
-    ("5", "Your subscription already has 5 seats: enter a different number", False),
-    ("abc", "Enter the number of seats as a whole number, like 8", False),
-    ("4.5", "Enter the number of seats as a whole number, like 8", False),
-    ("", "Enter the number of seats as a whole number, like 8", False),
+    ("0", "Enter a number of seats from 1 to 500.", False),
+    ("501", "Enter a number of seats from 1 to 500.", False),
+    ("12345678901234567890", "Enter a number of seats from 1 to 500.", False),  # a whole number, out of range
+    ("5", "Your subscription already has 5 seats: enter a different number.", False),
+    ("abc", "Enter the number of seats as a whole number, like 8.", False),
+    ("4.5", "Enter the number of seats as a whole number, like 8.", False),
+    ("", "Enter the number of seats as a whole number, like 8.", False),
 ]
 
 

@@ -85,7 +85,9 @@ def test_corporate_contact_gets_the_advisor_and_no_seat_controls(visitor, runs, 
     assert faq in text
     links = [a["href"] for a in visitor.soup(page).select("main a")]
     assert any(href.startswith(f"/{lang}/articles/3") for href in links)
-    assert not visitor.soup(page).select('main form, [name="quantity"], [name="subscription"]')
+    # No seat controls: the only form asks the advisor for a quote (tests/wizard/test_corporate.py).
+    assert not visitor.soup(page).select('[name="action"], [name="revision"]')
+    assert [f["action"] for f in visitor.soup(page).select("main form")] == [f"/{lang}/wizard/seats/corporate"]
     assert runs() == []
 
 
