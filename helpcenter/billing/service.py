@@ -109,20 +109,27 @@ def _quote_notes(q: m.Quote, account_country: str) -> tuple[str, ...]:
     return tuple(notes)
 
 
+def _figures(q: m.SeatChangeFigures) -> dict:
+    """A stored quote's or order's figures for its read model, money rounded to the currency."""
+    c = q.currency
+    return dict(
+        currency=c, term=q.term, unit_price=_money(q.unit_price, c), seats_before=q.seats_before,
+        seats_after=q.seats_after, credit=_money(q.credit, c), charge=_money(q.charge, c), net=_money(q.net, c),
+        vat_rate=_rate(q.vat_rate), tax=_money(q.tax, c), reverse_charge=q.reverse_charge,
+        vat_number=q.vat_number, total=_money(q.total, c), balance_applied=_money(q.balance_applied, c),
+        amount_owed=_money(q.amount_owed or 0, c))
+
+
 def _quote_read(q: m.Quote, product: m.Product, account: m.Account,
                 pm: m.PaymentMethod | None) -> read.Quote:
     c = q.currency
     return read.Quote(
-        id=q.id, subscription_id=q.subscription_id, account_id=q.account_id, product_code=product.code,
-        product_name=product.name, seat_type=product.seat_type, currency=c, term=q.term,
-        unit_price=_money(q.unit_price, c), seats_before=q.seats_before, seats_after=q.seats_after,
+        **_figures(q), id=q.id, subscription_id=q.subscription_id, account_id=q.account_id,
+        product_code=product.code, product_name=product.name, seat_type=product.seat_type,
         old_period_start=q.old_period_start, old_period_end=q.old_period_end,
         remaining_days=q.remaining_days, period_days=q.period_days,
         new_period_start=q.new_period_start, new_period_end=q.new_period_end,
-        credit=_money(q.credit, c), charge=_money(q.charge, c), net=_money(q.net, c),
-        vat_rate=_rate(q.vat_rate), tax=_money(q.tax, c), reverse_charge=q.reverse_charge,
-        vat_number=q.vat_number, total=_money(q.total, c), balance_before=_money(q.balance_before, c),
-        balance_applied=_money(q.balance_applied, c), due=_money(q.due, c),
+        balance_before=_money(q.balance_before, c), due=_money(q.due, c),
         balance_after=_money(q.balance_after, c), needs_payment_step=q.needs_payment_step,
         payment_method=_payment_method(pm), created_at=_utc(q.created_at), expires_at=_utc(q.expires_at),
         subscription_version=q.subscription_version, notes=_quote_notes(q, account.country))
@@ -135,13 +142,9 @@ def order_number(order_id: int) -> str:
 def _order_read(o: m.Order) -> read.Order:
     c = o.currency
     return read.Order(
-        id=o.id, number=order_number(o.id), quote_id=o.quote_id, account_id=o.account_id,
+        **_figures(o), id=o.id, number=order_number(o.id), quote_id=o.quote_id, account_id=o.account_id,
         subscription_id=o.subscription_id, product_name=o.product_name, seat_type=o.seat_type,
-        currency=c, term=o.term, unit_price=_money(o.unit_price, c), seats_before=o.seats_before,
-        seats_after=o.seats_after, period_start=o.period_start, period_end=o.period_end,
-        credit=_money(o.credit, c), charge=_money(o.charge, c), net=_money(o.net, c),
-        vat_rate=_rate(o.vat_rate), tax=_money(o.tax, c), reverse_charge=o.reverse_charge,
-        vat_number=o.vat_number, total=_money(o.total, c), balance_applied=_money(o.balance_applied, c),
+        period_start=o.period_start, period_end=o.period_end,
         amount_charged=_money(o.amount_charged, c), balance_after=_money(o.balance_after, c),
         payment_brand=o.payment_brand, payment_last4=o.payment_last4, placed_at=_utc(o.placed_at),
         placed_by=o.placed_by, locale=o.locale)
@@ -367,7 +370,7 @@ def _priced_now(clock, *, account: m.Account, sub: m.Subscription, seats_after: 
         reverse_charge=treatment.reverse_charge, vat_number=account.vat_number,
         seller_country=(seller_country or DEFAULT_SELLER_COUNTRY).upper()[:2], total=price.total,
         balance_before=_money(account.balance, sub.currency), balance_applied=price.balance_applied,
-        due=price.due, balance_after=price.balance_after,
+        amount_owed=price.amount_owed, due=price.due, balance_after=price.balance_after,
         needs_payment_step=seats_after > sub.seats or (price.due > 0 and not card_usable),
         created_at=now, expires_at=now + QUOTE_LIFETIME)
 
@@ -591,7 +594,8 @@ def _figures_digest(q, card: tuple | None) -> str:
     """A short fingerprint of every figure the customer agrees to (stored or fresh quote, read model)."""
     c = q.currency
     money = [_money(getattr(q, name), c) for name in
-             ("unit_price", "credit", "charge", "net", "tax", "total", "balance_applied", "due")]
+             ("unit_price", "credit", "charge", "net", "tax", "total", "balance_applied", "amount_owed",
+              "due")]
     parts = [q.seats_before, q.seats_after, *money, _rate(q.vat_rate), bool(q.reverse_charge),
              q.new_period_start.isoformat(), q.new_period_end.isoformat(),
              card if _money(q.due, c) > 0 else None]
@@ -674,14 +678,10 @@ def place_order(session: Session, clock, *, contact_id, quote_id: str, locale: s
         if card is not None:
             pm = _store_card(session, clock, contact, account, pm, card, ip)
         order = m.Order(
-            quote_id=quote.id, account_id=account.id, subscription_id=sub.id, contact_id=contact.id,
-            placed_by=contact.email, product_name=product.name, seat_type=product.seat_type,
-            currency=quote.currency, term=quote.term, unit_price=quote.unit_price,
-            seats_before=quote.seats_before, seats_after=quote.seats_after,
-            period_start=quote.new_period_start, period_end=quote.new_period_end, credit=quote.credit,
-            charge=quote.charge, net=quote.net, vat_rate=quote.vat_rate, tax=quote.tax,
-            reverse_charge=quote.reverse_charge, vat_number=quote.vat_number, total=quote.total,
-            balance_applied=quote.balance_applied, amount_charged=due, balance_after=quote.balance_after,
+            **quote.figures(), quote_id=quote.id, account_id=account.id, subscription_id=sub.id,
+            contact_id=contact.id, placed_by=contact.email, product_name=product.name,
+            seat_type=product.seat_type, period_start=quote.new_period_start, period_end=quote.new_period_end,
+            amount_charged=due, balance_after=quote.balance_after,
             payment_brand=pm.brand if charge and pm else None, payment_last4=pm.last4 if charge and pm else None,
             gateway_charge_id=charge.charge_id if charge else None, placed_at=now,
             locale=outbox.email_locale(locale))
