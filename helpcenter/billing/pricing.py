@@ -110,7 +110,8 @@ def price_seat_change(*, seats_before: int, seats_after: int, unit_price: Decima
     return SeatChangePrice(
         remaining_days=remaining, period_days=period_days, credit=credit, charge=charge,
         net=net, tax=tax, total=total, balance_applied=round_money(applied, currency),
-        amount_owed=round_money(owed, currency), due=round_money(due, currency), balance_after=round_money(balance_after, currency),
+        amount_owed=round_money(owed, currency), due=round_money(due, currency),
+        balance_after=round_money(balance_after, currency),
         new_period_start=today, new_period_end=period_end(today, term))
 
 

@@ -99,7 +99,8 @@ def owe(session, account_id, amount, clock):
     session.commit()
 
 
-@pytest.mark.parametrize("lang, line", [("en", "Amount owed: €30.00"), ("fr", "Montant restant dû\u00a0: 30,00\u00a0€")])
+@pytest.mark.parametrize("lang, line", [("en", "Amount owed: €30.00"),
+                                        ("fr", "Montant restant dû\u00a0: 30,00\u00a0€")])
 def test_a_negative_balance_is_paid_with_the_order_on_its_own_line(ids, db_session, clock, lang, line):
     owe(db_session, ids.dupont_account, D("30.00"), clock)
     q = quote(db_session, clock, ids.dupont, ids.dupont_sub, 8)
@@ -420,22 +421,19 @@ def test_two_threads_placing_different_quotes_one_wins_the_other_is_stale(ids, d
 
 
 def test_the_database_refuses_a_second_order_for_a_quote(ids, db_session, clock, monkeypatch):
-    """Even if a second request passed every check, the unique constraint keeps one order:
-    it rolls back (no second charge, no second email) and returns the first order."""
+    """Even if a second request passed every check (the account's lock makes that impossible),
+    the unique constraint refuses its order and the caller's rollback undoes the attempt: no
+    second charge, no second email."""
+    from helpcenter.billing import orders
+
     q = quote(db_session, clock, ids.dupont, ids.dupont_sub, 8)
-    first = place(db_session, clock, ids.dupont, q.id)
+    place(db_session, clock, ids.dupont, q.id)
     # The late request saw no order and the figures as quoted (as in a race).
     stored = db_session.get(m.Quote, q.id)
-    monkeypatch.setattr(service, "_priced_now", lambda _clock, **_kw: stored)
-    real, calls = service._existing_order, []
-
-    def blind(session, quote_id):
-        calls.append(quote_id)
-        return None if len(calls) <= 2 else real(session, quote_id)
-
-    monkeypatch.setattr(service, "_existing_order", blind)
-    assert place(db_session, clock, ids.dupont, q.id) == first
-    assert len(calls) == 3  # the third look is after the IntegrityError
+    monkeypatch.setattr(orders, "priced_now", lambda _clock, **_kw: stored)
+    monkeypatch.setattr(orders, "existing_order", lambda _session, _quote_id: None)
+    with pytest.raises(IntegrityError):
+        place(db_session, clock, ids.dupont, q.id)
     assert count(db_session, m.Order) == 1 and count(db_session, m.EmailMessage) == 1
     assert count(db_session, m.GatewayCharge) == 1
     assert db_session.get(m.Subscription, ids.dupont_sub).version == 2
