@@ -42,7 +42,10 @@ PLACE = r"place order|passer la commande"
 CONTINUE = r"^(continue|continuer)"
 CHECKOUT = r"^(checkout|commander)$"
 ADD_TO_CART = r"add to cart|ajouter au panier"
-ORDER_NUMBER = re.compile(r"HC-\d{4,}")
+# An order number is HC- and at least six digits; a run's reference code (HC- and six capitals
+# or digits, on the same pages) can look like one, so the done page is read where it names the order.
+ORDER_NUMBER = re.compile(r"HC-\d{6,}(?![0-9A-Z])")
+DONE_NUMBER = re.compile(r'class="confirmation-number">[^<]*?(HC-\d{6,})')
 
 
 def log(message: str) -> None:
@@ -348,12 +351,12 @@ def finish(browser: Browser, page: Page, stats: Stats) -> str:
             page = to_confirm(browser, page, random.Random(len(page.body)))
             continue
         if page.step == "done":
-            match = ORDER_NUMBER.search(page.body)
+            match = DONE_NUMBER.search(page.body)
             if not match:
                 raise RuntimeError(f"no order number on {page.url}")
             with stats.lock:
-                stats.orders_seen.add(match.group(0))
-            return match.group(0)
+                stats.orders_seen.add(match.group(1))
+            return match.group(1)
         for button in (PLACE, CONTINUE, CHECKOUT):
             try:
                 page = browser.press(page, button)
@@ -655,13 +658,17 @@ def main(argv=None) -> int:
                              env=env, capture_output=True, text=True, timeout=300)
         print("  send-mail:", (out.stdout or out.stderr).strip().splitlines()[-1:] or out.returncode)
         time.sleep(0.5)
-        print(f"\nRun: {args.clients} customers, {args.accounts} accounts, {args.workers} gunicorn workers, "
+        customers = (f"{args.clients} customers" if args.mix == "customers" else
+                     f"{args.rounds} rounds of {args.clients} concurrent customers")
+        print(f"\nRun: {customers}, {args.accounts} accounts, {args.workers} gunicorn workers, "
               f"{elapsed:.1f} s, seed {args.seed}")
         print(f"  HTTP statuses: {dict(sorted(stats.status.items()))}")
         for key, value in sorted(stats.events.items()):
             print(f"  {key}: {value}")
-        print(f"  faults: SMTP stopped after {faults.get('smtp_stopped')} orders and started again after "
-              f"{faults.get('smtp_started')}; worker {faults.get('killed')} killed after {faults.get('kill_at')} orders")
+        if args.mix == "customers":
+            print(f"  faults: SMTP stopped after {faults.get('smtp_stopped')} orders and started again after "
+                  f"{faults.get('smtp_started')}; worker {faults.get('killed')} killed after "
+                  f"{faults.get('kill_at')} orders")
         print(f"  customers who could not finish: {len(errors)}")
         for error in errors[:10]:
             print("   ", error[:300])
