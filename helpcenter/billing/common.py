@@ -75,37 +75,45 @@ def lock_account(session: Session, account_id: int) -> m.Account:
     PostgreSQL (SELECT ... FOR UPDATE). SQLite has one writer at a time: a no-op UPDATE
     takes the database's write lock before anything is read.
     """
-    stmt = select(m.Account).where(m.Account.id == account_id).execution_options(populate_existing=True)
     if is_postgresql(session):
-        stmt = stmt.with_for_update()
-    else:
-        table = m.Account.__table__
-        session.execute(update(table).where(table.c.id == account_id).values(balance=table.c.balance))
-    account = session.scalar(stmt)
+        stmt = select(m.Account).where(m.Account.id == account_id).with_for_update()
+    else:  # the no-op UPDATE returns the row: one statement
+        stmt = (update(m.Account).where(m.Account.id == account_id).values(balance=m.Account.balance)
+                .returning(m.Account))
+    account = session.scalar(stmt, execution_options={"populate_existing": True})
     if account is None:
         raise NotFound()
     return account
 
 
+def _lock_subscription_row(session: Session, account_id: int, subscription_id: int):
+    """The subscription locked (after its account) with its count of assigned seats, in one statement."""
+    assigned = (select(func.count()).select_from(m.SeatAssignment)
+                .where(m.SeatAssignment.subscription_id == m.Subscription.id).scalar_subquery())
+    stmt = (select(m.Subscription, assigned).where(m.Subscription.id == subscription_id,
+                                                   m.Subscription.account_id == account_id)
+            .execution_options(populate_existing=True))
+    if is_postgresql(session):
+        stmt = stmt.with_for_update(of=m.Subscription)
+    row = session.execute(stmt).first()
+    if row is None:
+        raise NotFound()
+    return row[0], row[1] or 0
+
+
 def lock_account_and_subscription(session: Session, account_id: int, subscription_id: int):
     """(account, subscription), locked in that order; NotFound unless the subscription is the account's."""
     account = lock_account(session, account_id)
-    stmt = (select(m.Subscription).where(m.Subscription.id == subscription_id,
-                                         m.Subscription.account_id == account_id)
-            .execution_options(populate_existing=True))
-    if is_postgresql(session):
-        stmt = stmt.with_for_update()
-    sub = session.scalar(stmt)
-    if sub is None:
-        raise NotFound()
+    sub, _assigned = _lock_subscription_row(session, account_id, subscription_id)
     return account, sub
 
 
 def lock_subscription(session: Session, subscription_id: int, account_id: int):
-    """Lock the account, then the subscription; return (sub, product, account)."""
-    account, sub = lock_account_and_subscription(session, account_id, subscription_id)
+    """Lock the account, then the subscription; return (sub, product, account, seats assigned)."""
+    account = lock_account(session, account_id)
+    sub, assigned = _lock_subscription_row(session, account_id, subscription_id)
     product = session.get(m.Product, sub.product_id)
-    return sub, product, account
+    return sub, product, account, assigned
 
 
 def account_payment_method(session: Session, account_id: int) -> m.PaymentMethod | None:

@@ -13,7 +13,7 @@ from helpcenter.billing import pricing, read
 from helpcenter.billing.errors import PaymentFailed, QuoteExpired, QuoteStale, SeatChangeRefused
 from helpcenter.billing.payments import CardToken, PaymentGateway, SandboxGateway
 from helpcenter.billing.accounts import order_read, payment_method_read
-from helpcenter.billing.common import (account_payment_method, assigned_count, audit, load_contact, lock_subscription,
+from helpcenter.billing.common import (account_payment_method, audit, load_contact, lock_subscription,
                                        money, require_billing_contact, utc)
 from helpcenter.billing.payment_methods import store_card
 from helpcenter.billing.quotes import card_shown, figures_digest, load_quote, priced_now, replacement_quote
@@ -54,12 +54,9 @@ def place_order(session: Session, clock, *, contact_id, quote_id: str, locale: s
     contact, account = load_contact(session, contact_id)
     require_billing_contact(contact, account)
     quote, product = load_quote(session, account, quote_id)
-    done = existing_order(session, quote.id)
-    if done is not None:
-        return order_read(done)
     gateway = gateway or SandboxGateway(session)
     settings = mail_settings or outbox.MailSettings()
-    sub, product, account = lock_subscription(session, quote.subscription_id, account.id)
+    sub, product, account, assigned = lock_subscription(session, quote.subscription_id, account.id)
     # Under the account's lock a concurrent request of the same quote has either committed its
     # order (found here) or waits for this one: one order per quote, without a race branch.
     done = existing_order(session, quote.id)
@@ -75,7 +72,6 @@ def place_order(session: Session, clock, *, contact_id, quote_id: str, locale: s
     if figures_digest(fresh, card_shown(card, pm)) != agreed:
         raise QuoteStale(replacement_quote(session, clock, contact, account, sub, product, quote, pm),
                          subscription_changed=sub.version != quote.subscription_version)
-    assigned = assigned_count(session, sub.id)
     if quote.seats_after < assigned:
         raise SeatChangeRefused("below_assigned", minimum=pricing.MIN_SEATS, maximum=pricing.MAX_SEATS,
                                 current=sub.seats, assigned=assigned,

@@ -12,7 +12,7 @@ from helpcenter.billing import models as m
 from helpcenter.billing import read
 from helpcenter.billing.errors import NotFound, SeatAssignmentRefused
 from helpcenter.billing.accounts import seat_user
-from helpcenter.billing.common import RealClock, assigned_count, audit, int_id, load_contact, lock_subscription
+from helpcenter.billing.common import RealClock, audit, int_id, load_contact, lock_subscription
 
 
 # Abuse limits (SECURITY.md, "Rate limits"): an account admin chooses who is emailed and
@@ -71,13 +71,12 @@ def assign_seat(session: Session, clock=None, *, contact_id, subscription_id, us
     settings = mail_settings or outbox.MailSettings()
     contact, account = load_contact(session, contact_id)
     message = None
-    sub, product, account = lock_subscription(session, int_id(subscription_id), account.id)
+    sub, product, account, assigned = lock_subscription(session, int_id(subscription_id), account.id)
     user = account_user(session, account.id, user_id)
     taken = session.scalar(select(m.SeatAssignment.id).where(m.SeatAssignment.subscription_id == sub.id,
                                                              m.SeatAssignment.user_id == user.id))
     if taken is not None:
         raise SeatAssignmentRefused("already_assigned")
-    assigned = assigned_count(session, sub.id)
     if assigned >= sub.seats:
         raise SeatAssignmentRefused("no_free_seat", seats=sub.seats, assigned=assigned)
     now = clock.now()
@@ -117,7 +116,7 @@ def unassign_seat(session: Session, clock=None, *, contact_id, subscription_id, 
     """Take the subscription's seat back from the user (the seat stays bought, now free)."""
     clock = clock or RealClock()
     contact, account = load_contact(session, contact_id)
-    sub, product, account = lock_subscription(session, int_id(subscription_id), account.id)
+    sub, product, account, _assigned = lock_subscription(session, int_id(subscription_id), account.id)
     user = account_user(session, account.id, user_id)
     gone = session.execute(delete(m.SeatAssignment).where(m.SeatAssignment.subscription_id == sub.id,
                                                           m.SeatAssignment.user_id == user.id))
