@@ -39,6 +39,7 @@ def init_app(app) -> None:
     engine = make_engine(app.config["DATABASE_URL"], app.config["DB_POOL_SIZE"], app.config["DB_MAX_OVERFLOW"])
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    app.after_request(_commit_session)
     app.teardown_appcontext(_close_session)
 
 
@@ -47,6 +48,21 @@ def get_session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["db_sessionmaker"]()
     return g.db_session
+
+
+def _commit_session(response):
+    """The request owns the transaction: billing operations only flush. Any answer but a
+    server error commits (a refused sign-in still records its failure); a server error rolls
+    back. What waits for the commit (an email to send) runs after it."""
+    from helpcenter.billing import transaction
+
+    session = g.get("db_session")
+    if session is not None:
+        if response.status_code < 500:
+            transaction.commit(session)
+        else:
+            session.rollback()
+    return response
 
 
 def _close_session(_exc=None) -> None:

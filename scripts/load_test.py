@@ -42,7 +42,10 @@ PLACE = r"place order|passer la commande"
 CONTINUE = r"^(continue|continuer)"
 CHECKOUT = r"^(checkout|commander)$"
 ADD_TO_CART = r"add to cart|ajouter au panier"
-ORDER_NUMBER = re.compile(r"HC-\d{4,}")
+# An order number is HC- and at least six digits; a run's reference code (HC- and six capitals
+# or digits, on the same pages) can look like one, so the done page is read where it names the order.
+ORDER_NUMBER = re.compile(r"HC-\d{6,}(?![0-9A-Z])")
+DONE_NUMBER = re.compile(r'class="confirmation-number">[^<]*?(HC-\d{6,})')
 
 
 def log(message: str) -> None:
@@ -81,8 +84,8 @@ ACCOUNT_KINDS = [  # country, currency, locale, product code
 
 def seed(url: str, accounts: int) -> list[dict]:
     """The catalogue (through the demo seed) and `accounts` self-service accounts, each with a
-    billing contact, a saved sandbox card, one subscription; every third has a credit balance
-    (with its opening ledger entry)."""
+    billing contact, a saved sandbox card, one subscription; every third has a credit balance,
+    some others a debt (each with its opening ledger entry)."""
     from argon2 import PasswordHasher
     from sqlalchemy import create_engine, select
     from sqlalchemy.orm import Session
@@ -105,7 +108,8 @@ def seed(url: str, accounts: int) -> list[dict]:
         prices = {(p.product_id, p.currency): p.unit_price for p in session.scalars(select(m.ProductPrice))}
         for i in range(accounts):
             country, currency, locale, code = ACCOUNT_KINDS[i % len(ACCOUNT_KINDS)]
-            balance = Decimal("15.00") if i % 3 == 0 else Decimal("0.00")
+            # Every third account has a credit; some others owe (a negative balance the order pays off).
+            balance = Decimal("15.00") if i % 3 == 0 else Decimal("-12.00") if i % 5 == 1 else Decimal("0.00")
             account = m.Account(name=f"Load Test {i:03d}", country=country, currency=currency, locale=locale,
                                 corporate=False, advisor_name=None, advisor_email=None, advisor_phone=None,
                                 vat_number=None, balance=balance)
@@ -347,12 +351,12 @@ def finish(browser: Browser, page: Page, stats: Stats) -> str:
             page = to_confirm(browser, page, random.Random(len(page.body)))
             continue
         if page.step == "done":
-            match = ORDER_NUMBER.search(page.body)
+            match = DONE_NUMBER.search(page.body)
             if not match:
                 raise RuntimeError(f"no order number on {page.url}")
             with stats.lock:
-                stats.orders_seen.add(match.group(0))
-            return match.group(0)
+                stats.orders_seen.add(match.group(1))
+            return match.group(1)
         for button in (PLACE, CONTINUE, CHECKOUT):
             try:
                 page = browser.press(page, button)
@@ -397,6 +401,56 @@ def customer(task: int, account: dict, base: str, stats: Stats, seed_value: int)
     return finish(browser, browser.press(page, PLACE), stats)
 
 
+def concurrently(*calls) -> list:
+    """Run the calls at the same moment (threads released together); their results in order."""
+    results = [None] * len(calls)
+    barrier = threading.Barrier(len(calls))
+
+    def run(k):
+        barrier.wait()
+        results[k] = calls[k]()
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def submitter(task: int, account: dict, base: str, stats: Stats, seed_value: int) -> str:
+    """The "submits" mix: Place order pressed two or three times at once (a double or triple
+    click without JavaScript, a retried request), or Place order at the moment another tab of
+    the same session sends the payment step (a new card)."""
+    rng = random.Random(seed_value * 7919 + task)
+    browser = Browser(base, stats)
+    page = to_confirm(browser, sign_in_and_start(browser, account), rng)
+    mode = ("double", "triple", "payment tab")[task % 3]
+    if mode == "payment tab":
+        other_tab = sign_in_and_start(browser, account)  # same cookies: another tab of this session
+        other_tab = browser.press(other_tab, ADD_TO_CART, {"quantity": str(rng.randint(41, 60))})
+        if other_tab.step == "seats":
+            other_tab = browser.press(other_tab, CHECKOUT)
+        if other_tab.step == "review":
+            other_tab = browser.press(other_tab, CONTINUE)
+        if other_tab.step != "payment":
+            raise RuntimeError(f"expected the payment step in the other tab, got {other_tab.url}")
+        card = {"payment_method": "new", "card_number": "4242 4242 4242 4242", "exp_month": "12",
+                "exp_year": "2031", "cvc": "123", "cardholder": "Load Test"}
+        place = browser.press(page, PLACE, send=False)
+        pay = browser.press(other_tab, CONTINUE, card, send=False)
+        placed, paid = concurrently(lambda: browser.open(*place), lambda: browser.open(*pay))
+        stats.count("place order against the payment step in another tab")
+        finish(browser, paid, stats)
+        return finish(browser, placed, stats)
+    url, data = browser.press(page, PLACE, send=False)
+    pages = concurrently(*[lambda: browser.open(url, data)] * (2 if mode == "double" else 3))
+    numbers = {finish(browser, p, stats) for p in pages}
+    stats.count(f"{mode} submits")
+    if len(numbers) != 1:
+        stats.count("double submit gave two orders")
+    return numbers.pop()
+
+
 # --- reconciliation ------------------------------------------------------------------
 
 def reconcile(url: str, mailbox: Mailbox, stats: Stats) -> list[str]:
@@ -429,9 +483,12 @@ def reconcile(url: str, mailbox: Mailbox, stats: Stats) -> list[str]:
         line("orders = quotes used", order_count, quotes_used)
         line("quotes used exist as stored quotes", quotes_ordered, quotes_used)
         line("charges = orders with an amount due", len(charges), len(charged_orders))
-        by_key = {c.idempotency_key: c for c in charges}
-        mismatched = [o.number for o in charged_orders
-                      if o.quote_id not in by_key or by_key[o.quote_id].amount != o.amount_charged]
+        # The key of a payment attempt is "<quote id>:<card digest>" (one quote, one card).
+        by_quote = collections.defaultdict(list)
+        for c in charges:
+            by_quote[c.idempotency_key.split(":", 1)[0]].append(c)
+        mismatched = [order_number(o.id) for o in charged_orders
+                      if [c.amount for c in by_quote.get(o.quote_id, [])] != [o.amount_charged]]
         line("every charge is its order's amount, keyed by its quote", len(mismatched), 0)
         line("emails queued = orders", len(emails), order_count)
         unsent = [e.id for e in emails if e.sent_at is None]
@@ -481,9 +538,16 @@ def main(argv=None) -> int:
     parser.add_argument("--max-seconds", type=int, default=1200, help="customers unfinished by then are failures")
     parser.add_argument("--seed", type=int, default=int(time.time()))
     parser.add_argument("--quick", action="store_true", help="20 accounts, 40 customers")
+    parser.add_argument("--mix", choices=("customers", "submits"), default="customers",
+                        help="customers: the load and fault run; submits: rounds of --clients (8 by default) "
+                             "concurrent double and triple Place order submits and Place order against the "
+                             "payment step in another tab, no faults")
+    parser.add_argument("--rounds", type=int, default=10, help="rounds of the submits mix")
     args = parser.parse_args(argv)
     if args.quick:
         args.accounts, args.clients = 20, 40
+    if args.mix == "submits" and "--clients" not in " ".join(argv or sys.argv):
+        args.clients = 8
     if not args.database_url.startswith("postgresql"):
         raise SystemExit("the load run needs PostgreSQL (--database-url postgresql+psycopg://...)")
 
@@ -502,6 +566,7 @@ def main(argv=None) -> int:
            "HELPCENTER_MAIL_TIMEOUT": "3",
            # Every customer comes from 127.0.0.1: the limits are raised, the shared store kept.
            "HELPCENTER_RATELIMIT_SIGN_IN": "100000 per minute",
+           "HELPCENTER_RATELIMIT_NEW_CARD": "100000 per minute",  # the submits mix types new cards
            "PYTHONPATH": str(ROOT)}
     if _redis_up():  # the rate-limit counters are shared by the workers, as in production
         env["HELPCENTER_RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:6379/0"
@@ -515,8 +580,12 @@ def main(argv=None) -> int:
     try:
         wait_until_up(base)
         workers_before = children_of(server.pid)
-        log(f"workers {workers_before}; {args.clients} customers over {args.accounts} accounts "
-            f"(1 in 4 makes its quote stale, 1 in 4 double-submits)")
+        if args.mix == "customers":
+            log(f"workers {workers_before}; {args.clients} customers over {args.accounts} accounts "
+                f"(1 in 4 makes its quote stale, 1 in 4 double-submits)")
+        else:
+            log(f"workers {workers_before}; {args.rounds} rounds of {args.clients} concurrent customers "
+                f"(double submit, triple submit, Place order against the payment step in another tab)")
         done = [0]
         lock = threading.Lock()
         faults = {}
@@ -547,26 +616,34 @@ def main(argv=None) -> int:
 
         stop = threading.Event()
         injector = threading.Thread(target=fault_injector, daemon=True)
-        injector.start()
+        if args.mix == "customers":
+            injector.start()
         started = time.monotonic()
         errors = []
-        with ThreadPoolExecutor(max_workers=args.clients) as pool:
-            futures = [pool.submit(customer, task, accounts[task % len(accounts)], base, stats, args.seed)
-                       for task in range(args.clients)]
-            try:
-                for future in as_completed(futures, timeout=args.max_seconds):
-                    try:
-                        future.result()
-                    except Exception as error:  # a customer who could not finish is reported
-                        errors.append(repr(error))
-                    with lock:
-                        done[0] += 1
-            except TimeoutError:
-                errors.append(f"{sum(not f.done() for f in futures)} customers unfinished after {args.max_seconds} s")
-                for f in futures:
-                    f.cancel()
+        # The customers mix starts everyone at once; the submits mix runs rounds of --clients
+        # customers, each on its own account, all pressing Place order at once.
+        batches = ([(customer, range(args.clients))] if args.mix == "customers" else
+                   [(submitter, range(r * args.clients, (r + 1) * args.clients)) for r in range(args.rounds)])
+        for work, tasks in batches:
+            with ThreadPoolExecutor(max_workers=args.clients) as pool:
+                futures = [pool.submit(work, task, accounts[task % len(accounts)], base, stats, args.seed)
+                           for task in tasks]
+                try:
+                    for future in as_completed(futures, timeout=args.max_seconds):
+                        try:
+                            future.result()
+                        except Exception as error:  # a customer who could not finish is reported
+                            errors.append(repr(error))
+                        with lock:
+                            done[0] += 1
+                except TimeoutError:
+                    errors.append(f"{sum(not f.done() for f in futures)} customers unfinished after "
+                                  f"{args.max_seconds} s")
+                    for f in futures:
+                        f.cancel()
         stop.set()
-        injector.join(5)
+        if injector.is_alive():
+            injector.join(5)
         elapsed = time.monotonic() - started
         if mailbox.controller is None:
             mailbox.start()
@@ -581,13 +658,17 @@ def main(argv=None) -> int:
                              env=env, capture_output=True, text=True, timeout=300)
         print("  send-mail:", (out.stdout or out.stderr).strip().splitlines()[-1:] or out.returncode)
         time.sleep(0.5)
-        print(f"\nRun: {args.clients} customers, {args.accounts} accounts, {args.workers} gunicorn workers, "
+        customers = (f"{args.clients} customers" if args.mix == "customers" else
+                     f"{args.rounds} rounds of {args.clients} concurrent customers")
+        print(f"\nRun: {customers}, {args.accounts} accounts, {args.workers} gunicorn workers, "
               f"{elapsed:.1f} s, seed {args.seed}")
         print(f"  HTTP statuses: {dict(sorted(stats.status.items()))}")
         for key, value in sorted(stats.events.items()):
             print(f"  {key}: {value}")
-        print(f"  faults: SMTP stopped after {faults.get('smtp_stopped')} orders and started again after "
-              f"{faults.get('smtp_started')}; worker {faults.get('killed')} killed after {faults.get('kill_at')} orders")
+        if args.mix == "customers":
+            print(f"  faults: SMTP stopped after {faults.get('smtp_stopped')} orders and started again after "
+                  f"{faults.get('smtp_started')}; worker {faults.get('killed')} killed after "
+                  f"{faults.get('kill_at')} orders")
         print(f"  customers who could not finish: {len(errors)}")
         for error in errors[:10]:
             print("   ", error[:300])
@@ -596,7 +677,7 @@ def main(argv=None) -> int:
             failures.append("customers who could not finish")
         if stats.events.get("double submit gave two orders"):
             failures.append("double submit gave two orders")
-        if "killed" not in faults or "smtp_stopped" not in faults:
+        if args.mix == "customers" and ("killed" not in faults or "smtp_stopped" not in faults):
             failures.append("a planned fault did not happen")
     finally:
         server.send_signal(signal.SIGTERM)

@@ -327,3 +327,37 @@ def smtp_server():
     controller.received = received
     yield controller
     controller.stop()
+
+
+# The billing operations only flush: the caller owns the transaction. A test that calls them
+# directly is that caller, and commits as a request does (helpcenter/db.py): after success and
+# after a refusal (a refused sign-in keeps its failure, a stale quote its replacement), and
+# rolls back on any other error.
+_BILLING_OPERATIONS = ("quote_seat_change", "update_payment_details", "save_payment_details", "place_order",
+                       "assign_seat", "unassign_seat", "add_user", "authenticate")
+
+
+@pytest.fixture(autouse=True)
+def _tests_commit_like_a_request(monkeypatch):
+    import functools
+
+    from helpcenter.billing import service, transaction
+    from helpcenter.billing.errors import BillingError
+
+    def committing(operation):
+        @functools.wraps(operation)
+        def call(session, *args, **kwargs):
+            try:
+                result = operation(session, *args, **kwargs)
+            except BillingError:
+                transaction.commit(session)
+                raise
+            except Exception:
+                session.rollback()
+                raise
+            transaction.commit(session)
+            return result
+        return call
+
+    for name in _BILLING_OPERATIONS:
+        monkeypatch.setattr(service, name, committing(getattr(service, name)))

@@ -12,7 +12,8 @@ from flask_babel import gettext as _
 
 from helpcenter.account.forms import AddUserForm
 from helpcenter.auth import current_contact, error_items, login_required
-from helpcenter.billing import errors, service
+from helpcenter.billing import accounts, errors, users
+from helpcenter.billing import seats as seat_assignments
 from helpcenter.billing.outbox import MailSettings
 from helpcenter.db import get_session
 from helpcenter.i18n import localized_blueprint
@@ -70,18 +71,18 @@ def overview():
     """Subscriptions, balance, orders, payment method, VAT number and audit trail of one's account."""
     contact = current_contact()
     db = get_session()
-    account = service.get_account(db, contact.account_id)
-    subscriptions = service.list_subscriptions(db, account.id)
-    page = requested_page(service.count_orders(db, account.id))
+    account = accounts.get_account(db, contact.account_id)
+    subscriptions = accounts.list_subscriptions(db, account.id)
+    page = requested_page(accounts.count_orders(db, account.id))
     return render_template(
         "account/overview.html",
         contact=contact,
         account=account,
         subscriptions=subscriptions,
         product_names={sub.product_code: sub.product_name for sub in subscriptions},
-        orders=service.list_orders(db, account.id, limit=PER_PAGE, offset=page.offset),
+        orders=accounts.list_orders(db, account.id, limit=PER_PAGE, offset=page.offset),
         orders_page=page,
-        events=service.list_audit_events(db, account.id),
+        events=accounts.list_audit_events(db, account.id),
         can_change_seats=contact.is_billing_contact and not account.corporate,
         today=current_app.extensions["clock"].today(),
     )
@@ -105,10 +106,10 @@ def seats(subscription_id: int):
             return response
     errors_found = error_items(form)
     query = user_filter(request.args.get("q"))
-    page = requested_page(service.count_users(db, contact.account_id, query=query))
-    users = service.list_seat_users(db, contact_id=contact.contact_id, subscription_id=subscription.id,
-                                    limit=PER_PAGE, offset=page.offset, query=query)
-    all_count = service.count_users(db, contact.account_id) if query else page.total
+    page = requested_page(seat_assignments.count_users(db, contact.account_id, query=query))
+    users = seat_assignments.list_seat_users(db, contact_id=contact.contact_id, subscription_id=subscription.id,
+                                             limit=PER_PAGE, offset=page.offset, query=query)
+    all_count = seat_assignments.count_users(db, contact.account_id) if query else page.total
     return render_template(
         "account/seats.html",
         contact=contact,
@@ -132,7 +133,7 @@ def user_filter(raw: str | None) -> str:
 
 def _subscription_or_404(contact, subscription_id: int):
     try:
-        return service.get_subscription(get_session(), contact.account_id, subscription_id)
+        return accounts.get_subscription(get_session(), contact.account_id, subscription_id)
     except errors.NotFound:
         abort(404)
 
@@ -149,12 +150,12 @@ def _change_assignment(contact, subscription):
     notified = False
     try:
         if action == "assign":
-            notified = service.assign_seat(db, contact_id=contact.contact_id, subscription_id=subscription.id,
-                                           user_id=user_id, ip=request.remote_addr, notify=notify,
-                                           mail_settings=MailSettings.from_mapping(current_app.config))
+            notified = seat_assignments.assign_seat(
+                db, contact_id=contact.contact_id, subscription_id=subscription.id, user_id=user_id,
+                ip=request.remote_addr, notify=notify, mail_settings=MailSettings.from_mapping(current_app.config))
         else:
-            service.unassign_seat(db, contact_id=contact.contact_id, subscription_id=subscription.id,
-                                  user_id=user_id, ip=request.remote_addr)
+            seat_assignments.unassign_seat(db, contact_id=contact.contact_id, subscription_id=subscription.id,
+                                           user_id=user_id, ip=request.remote_addr)
     except errors.NotFound:
         abort(404)
     except errors.SeatAssignmentRefused as refusal:
@@ -192,7 +193,7 @@ def _add_user(contact, subscription, form):
     if not form.validate_on_submit():  # only the CSRF token is checked here
         return None
     try:
-        user = service.add_user(get_session(), contact_id=contact.contact_id, name=form.name.data or "",
+        user = users.add_user(get_session(), contact_id=contact.contact_id, name=form.name.data or "",
                                 email=form.email.data or "", ip=request.remote_addr)
     except errors.UserInvalid as invalid:
         for field_name, message in user_error_messages(invalid.errors).items():
@@ -208,7 +209,8 @@ def _add_user(contact, subscription, form):
 
 
 def _user_name(contact, subscription, user_id: int) -> str:
-    users = service.list_seat_users(get_session(), contact_id=contact.contact_id, subscription_id=subscription.id)
+    users = seat_assignments.list_seat_users(get_session(), contact_id=contact.contact_id,
+                                             subscription_id=subscription.id)
     return next((user.name for user in users if user.id == user_id), _("The user"))
 
 

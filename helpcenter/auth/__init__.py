@@ -148,12 +148,12 @@ def authenticate_form(form, staff_too: bool = False):
     staff member's (helpcenter.staff), after the same throttle: a StaffMember may come back.
     A failure is marked on `g` so that the per-address rate limit counts it (security.py).
     """
-    from helpcenter.billing import errors, service
+    from helpcenter.billing import errors, identity
     from helpcenter.db import get_session
     from helpcenter.messages import billing_error_message
     clock = current_app.extensions["clock"]
     try:
-        return service.authenticate(get_session(), clock, form.email.data.strip(), form.password.data,
+        return identity.authenticate(get_session(), clock, form.email.data.strip(), form.password.data,
                                     ip=request.remote_addr, passwords=current_app.extensions["passwords"])
     except (errors.SignInFailed, errors.SignInThrottled) as error:
         if staff_too and isinstance(error, errors.SignInFailed):

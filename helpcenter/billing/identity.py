@@ -134,7 +134,7 @@ def authenticate(session: Session, clock, email: str, password: str, *, ip: str 
         session.execute(delete(m.SignInFailure).where(m.SignInFailure.email == address,
                                                       m.SignInFailure.at <= now - THROTTLE_WINDOW))
         session.add(m.SignInFailure(email=address, at=now, ip=ip))
-        session.commit()
+        session.flush()  # the caller commits the failure even though sign-in is refused
         raise SignInFailed()
     contact, account = row
     if passwords.needs_rehash(contact.password_hash):
@@ -142,14 +142,13 @@ def authenticate(session: Session, clock, email: str, password: str, *, ip: str 
     # Only this address's failures are forgiven: a stranger's failures elsewhere still count.
     ip_is = m.SignInFailure.ip.is_(None) if ip is None else m.SignInFailure.ip == ip
     session.execute(delete(m.SignInFailure).where(m.SignInFailure.email == address, ip_is))
-    result = _contact_read(contact, account)
-    session.commit()
-    return result
+    session.flush()
+    return _contact_read(contact, account)
 
 
 def _contact_read(contact: m.Contact, account: m.Account) -> read.Contact:
     # The service module builds read models; imported here because it imports this module.
-    from helpcenter.billing.service import _contact_read as build
+    from helpcenter.billing.accounts import contact_read as build
     return build(contact, account)
 
 
@@ -180,4 +179,3 @@ def end_sessions(session: Session, contact_id: int) -> None:
     table = m.Contact.__table__
     session.execute(update(table).where(table.c.id == contact_id)
                     .values(session_generation=func.coalesce(table.c.session_generation, 0) + 1))
-    session.commit()

@@ -164,7 +164,35 @@ class PaymentMethod(Base):
     account: Mapped[Account] = relationship(back_populates="payment_method")
 
 
-class Quote(Base):
+class SeatChangeFigures:
+    """The figures of a seat change, written once: a quote holds them, its order copies them."""
+
+    seats_before: Mapped[int] = mapped_column(Integer)
+    seats_after: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    term: Mapped[str] = mapped_column(String(10))
+    credit: Mapped[Decimal] = mapped_column(Money)
+    charge: Mapped[Decimal] = mapped_column(Money)
+    net: Mapped[Decimal] = mapped_column(Money)
+    vat_rate: Mapped[Decimal] = mapped_column(Rate)
+    tax: Mapped[Decimal] = mapped_column(Money)
+    reverse_charge: Mapped[bool] = mapped_column(Boolean)
+    vat_number: Mapped[str | None] = mapped_column(String(20))
+    total: Mapped[Decimal] = mapped_column(Money)
+    balance_applied: Mapped[Decimal] = mapped_column(Money)
+    # A negative balance the order pays off (spec section 6), on its own line.
+    amount_owed: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"), server_default="0")
+
+    FIELDS = ("seats_before", "seats_after", "unit_price", "currency", "term", "credit", "charge", "net",
+              "vat_rate", "tax", "reverse_charge", "vat_number", "total", "balance_applied", "amount_owed")
+
+    def figures(self) -> dict:
+        """The figures as keyword arguments (to copy a quote's into its order)."""
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+
+class Quote(SeatChangeFigures, Base):
     """A priced seat change, valid for 30 minutes and for one version of the subscription."""
 
     __tablename__ = "quotes"
@@ -174,11 +202,6 @@ class Quote(Base):
     subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     subscription_version: Mapped[int] = mapped_column(Integer)
-    seats_before: Mapped[int] = mapped_column(Integer)
-    seats_after: Mapped[int] = mapped_column(Integer)
-    unit_price: Mapped[Decimal] = mapped_column(Money)
-    currency: Mapped[str] = mapped_column(String(3))
-    term: Mapped[str] = mapped_column(String(10))
     old_period_start: Mapped[date] = mapped_column(Date)
     old_period_end: Mapped[date] = mapped_column(Date)
     today: Mapped[date] = mapped_column(Date)
@@ -186,17 +209,8 @@ class Quote(Base):
     period_days: Mapped[int] = mapped_column(Integer)
     new_period_start: Mapped[date] = mapped_column(Date)
     new_period_end: Mapped[date] = mapped_column(Date)
-    credit: Mapped[Decimal] = mapped_column(Money)
-    charge: Mapped[Decimal] = mapped_column(Money)
-    net: Mapped[Decimal] = mapped_column(Money)
-    vat_rate: Mapped[Decimal] = mapped_column(Rate)
-    tax: Mapped[Decimal] = mapped_column(Money)
-    reverse_charge: Mapped[bool] = mapped_column(Boolean)
-    vat_number: Mapped[str | None] = mapped_column(String(20))
     seller_country: Mapped[str] = mapped_column(String(2))
-    total: Mapped[Decimal] = mapped_column(Money)
     balance_before: Mapped[Decimal] = mapped_column(Money)
-    balance_applied: Mapped[Decimal] = mapped_column(Money)
     due: Mapped[Decimal] = mapped_column(Money)
     balance_after: Mapped[Decimal] = mapped_column(Money)
     needs_payment_step: Mapped[bool] = mapped_column(Boolean)
@@ -206,7 +220,7 @@ class Quote(Base):
     subscription: Mapped[Subscription] = relationship()
 
 
-class Order(Base):
+class Order(SeatChangeFigures, Base):
     """A placed seat change: a snapshot of its quote, the payment and who placed it."""
 
     __tablename__ = "orders"
@@ -220,22 +234,8 @@ class Order(Base):
     placed_by: Mapped[str] = mapped_column(String(254))
     product_name: Mapped[str] = mapped_column(String(200))
     seat_type: Mapped[str] = mapped_column(String(20))
-    currency: Mapped[str] = mapped_column(String(3))
-    term: Mapped[str] = mapped_column(String(10))
-    unit_price: Mapped[Decimal] = mapped_column(Money)
-    seats_before: Mapped[int] = mapped_column(Integer)
-    seats_after: Mapped[int] = mapped_column(Integer)
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
-    credit: Mapped[Decimal] = mapped_column(Money)
-    charge: Mapped[Decimal] = mapped_column(Money)
-    net: Mapped[Decimal] = mapped_column(Money)
-    vat_rate: Mapped[Decimal] = mapped_column(Rate)
-    tax: Mapped[Decimal] = mapped_column(Money)
-    reverse_charge: Mapped[bool] = mapped_column(Boolean)
-    vat_number: Mapped[str | None] = mapped_column(String(20))
-    total: Mapped[Decimal] = mapped_column(Money)
-    balance_applied: Mapped[Decimal] = mapped_column(Money)
     amount_charged: Mapped[Decimal] = mapped_column(Money)
     balance_after: Mapped[Decimal] = mapped_column(Money)
     payment_brand: Mapped[str | None] = mapped_column(String(30))

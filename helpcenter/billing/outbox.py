@@ -402,3 +402,13 @@ def deliver_pending(session: Session, settings: MailSettings) -> DeliveryReport:
                                .where(m.EmailMessage.sent_at.is_(None))) or 0
     session.rollback()
     return DeliveryReport(sent=sent, failed=failed, pending=remaining)
+
+
+def send_after_commit(session: Session, mail_settings, message_id: int | None, description: str) -> None:
+    """With a mail server set, send the queued message once the caller commits; a failed send
+    stays in the outbox for the retry command and what was committed stands."""
+    from helpcenter.billing import transaction
+
+    if message_id is None or mail_settings is None or not mail_settings.enabled:
+        return
+    transaction.after_commit(session, lambda s: deliver_message(s, mail_settings, message_id), description)

@@ -68,6 +68,7 @@ class SeatChangePrice:
     tax: Decimal
     total: Decimal
     balance_applied: Decimal
+    amount_owed: Decimal  # what the account already owed (a negative balance), paid with this order
     due: Decimal
     balance_after: Decimal
     new_period_start: date
@@ -95,18 +96,22 @@ def price_seat_change(*, seats_before: int, seats_after: int, unit_price: Decima
     tax = round_money(Fraction(net) * Fraction(vat_rate), currency)
     total = net + tax
     balance = round_money(balance, currency)
+    # A negative balance is a debt: it is added to the amount due on its own line and the
+    # order's payment clears it, whatever the change costs (spec section 6).
+    owed = max(-balance, Decimal(0))
     if total >= 0:
         applied = min(max(balance, Decimal(0)), total)
-        due = total - applied
-        balance_after = balance - applied
+        due = total - applied + owed
+        balance_after = balance - applied + owed
     else:
         applied = round_money(0, currency)
-        due = round_money(0, currency)
-        balance_after = balance - total  # the credit stays on the account
+        due = owed
+        balance_after = balance - total + owed  # the credit stays on the account
     return SeatChangePrice(
         remaining_days=remaining, period_days=period_days, credit=credit, charge=charge,
         net=net, tax=tax, total=total, balance_applied=round_money(applied, currency),
-        due=round_money(due, currency), balance_after=round_money(balance_after, currency),
+        amount_owed=round_money(owed, currency), due=round_money(due, currency),
+        balance_after=round_money(balance_after, currency),
         new_period_start=today, new_period_end=period_end(today, term))
 
 

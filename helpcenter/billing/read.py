@@ -80,24 +80,14 @@ class Subscription:
 
 
 @dataclass(frozen=True)
-class Quote:
-    id: str
-    subscription_id: int
-    account_id: int
-    product_code: str
-    product_name: str
-    seat_type: str
+class SeatChangeFigures:
+    """The figures of a seat change as every page and email shows them: one block, written once."""
+
     currency: str
     term: str
     unit_price: Decimal
     seats_before: int
     seats_after: int
-    old_period_start: date
-    old_period_end: date
-    remaining_days: int
-    period_days: int
-    new_period_start: date
-    new_period_end: date
     credit: Decimal
     charge: Decimal
     net: Decimal
@@ -106,8 +96,25 @@ class Quote:
     reverse_charge: bool
     vat_number: str | None
     total: Decimal
-    balance_before: Decimal
     balance_applied: Decimal
+    amount_owed: Decimal  # a negative balance paid off by this order, on its own line
+
+
+@dataclass(frozen=True)
+class Quote(SeatChangeFigures):
+    id: str
+    subscription_id: int
+    account_id: int
+    product_code: str
+    product_name: str
+    seat_type: str
+    old_period_start: date
+    old_period_end: date
+    remaining_days: int
+    period_days: int
+    new_period_start: date
+    new_period_end: date
+    balance_before: Decimal
     due: Decimal
     balance_after: Decimal
     needs_payment_step: bool
@@ -122,7 +129,7 @@ class Quote:
 
 
 @dataclass(frozen=True)
-class Order:
+class Order(SeatChangeFigures):
     id: int
     number: str
     quote_id: str
@@ -130,22 +137,8 @@ class Order:
     subscription_id: int
     product_name: str
     seat_type: str
-    currency: str
-    term: str
-    unit_price: Decimal
-    seats_before: int
-    seats_after: int
     period_start: date
     period_end: date
-    credit: Decimal
-    charge: Decimal
-    net: Decimal
-    vat_rate: Decimal
-    tax: Decimal
-    reverse_charge: bool
-    vat_number: str | None
-    total: Decimal
-    balance_applied: Decimal
     amount_charged: Decimal
     balance_after: Decimal
     payment_brand: str | None

@@ -20,7 +20,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 
 from helpcenter.auth import current_contact
 from helpcenter.billing import errors as billing_errors
-from helpcenter.billing import service as billing
+from helpcenter.billing import accounts
 from helpcenter.db import get_session
 from helpcenter.help.store import article_url, step_html
 from helpcenter.i18n import LANGUAGES, localized_blueprint, preferred_language
@@ -358,7 +358,7 @@ def _refused(error):
     ctx = _context_or_none()
     if ctx is None or ctx.contact is None:
         return current_app.handle_http_exception(Forbidden())
-    contact = billing.get_contact(get_session(), ctx.contact.contact_id)
+    contact = accounts.get_contact(get_session(), ctx.contact.contact_id)
     progress = Progress(contact=contact, run=ctx.run, loaders=ctx.workflow.loaders)
     target = ctx.workflow.first_pending(progress)
     if not target.refusal:
@@ -408,7 +408,8 @@ def _too_many(workflow: Workflow):
 
 def _workflow_error(handler):
     def handle(error):
-        get_session().rollback()
+        # No rollback: a billing operation refuses before it changes anything, and what it
+        # flushed on purpose (a stale quote's replacement) is the request's to commit.
         ctx = _context_or_none()
         if ctx is None:
             raise error

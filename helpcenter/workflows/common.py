@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 from helpcenter.auth import authenticate_form, sign_in_contact
 from helpcenter.auth.forms import SignInForm
-from helpcenter.billing import service as billing
+from helpcenter.billing import accounts
 from helpcenter.workflow import Progress, Step
 from helpcenter.workflow.models import WorkflowRun
 from helpcenter.workflow.views import EXPIRED_SESSION_NOTICE, RUN_ID_MAX
@@ -61,7 +61,7 @@ def _continue_after_sign_in(ctx, contact):
     target = ctx.workflow.first_pending(ctx.progress)
     if run is None and not target.refusal and request.method == "POST":
         ctx.start_run()
-        ctx.session.commit()
+        ctx.session.flush()  # the run's id, for the redirect; the request commits
     return ctx.redirect(target)
 
 
@@ -77,7 +77,7 @@ def corporate_step(title, heading, task, quote_request: bool = False) -> Step:
 def not_billing_contact_step(title) -> Step:
     """A contact of the account who is not a billing contact (an account admin, say)."""
     def handler(ctx):
-        contacts = billing.list_billing_contacts(ctx.session, ctx.contact.account_id)
+        contacts = accounts.list_billing_contacts(ctx.session, ctx.contact.account_id)
         return ctx.render("wizard/not_billing_contact.html", contact=ctx.contact, billing_contacts=contacts)
     return Step("not-billing-contact", title, handler, applies=_not_billing_contact, numbered=False,
                 refusal="not_billing_contact", methods=("GET",))

@@ -12,7 +12,7 @@ from wtforms import StringField, ValidationError
 
 from helpcenter import articles
 from helpcenter.billing import errors as billing_errors
-from helpcenter.billing import service as billing
+from helpcenter.billing import accounts, payment_methods
 from helpcenter.billing.outbox import MailSettings
 from helpcenter.billing.payments import CardToken
 from helpcenter.billing.read import CardDetails
@@ -51,7 +51,7 @@ class VatForm(StepForm):
     def validate_vat_number(self, field):
         """The backend's check: format, check digits, the account's country."""
         try:
-            self.recorded = billing.check_vat_number(get_session(), contact_id=self.contact_id,
+            self.recorded = payment_methods.check_vat_number(get_session(), contact_id=self.contact_id,
                                                      vat_number=(field.data or "")[:30])
         except billing_errors.VatNumberInvalid as error:
             raise ValidationError(billing_error_message(error)) from None
@@ -60,7 +60,7 @@ class VatForm(StepForm):
 # --- what applies and what is done ----------------------------------------------------
 
 def _account(progress):
-    return billing.get_account(get_session(), progress.contact.account_id)
+    return accounts.get_account(get_session(), progress.contact.account_id)
 
 
 def _card_done(p) -> bool:
@@ -107,7 +107,8 @@ def card(ctx):
                 return ctx.stale()
             return ctx.redirect()
         try:
-            token = billing.verify_card(ctx.session, ctx.clock, contact_id=ctx.contact.contact_id, card=form.card())
+            token = payment_methods.verify_card(ctx.session, ctx.clock, contact_id=ctx.contact.contact_id,
+                                               card=form.card())
         except billing_errors.CardInvalid as error:
             for name, message in card_error_messages(error.errors).items():
                 form.refuse(name, message)
@@ -155,7 +156,7 @@ def confirm(ctx):
     if request.method == "POST":
         if not ctx.revision_ok():
             return ctx.stale()
-        change = billing.save_payment_details(
+        change = payment_methods.save_payment_details(
             ctx.session, ctx.clock, contact_id=ctx.contact.contact_id, card=new_card, vat_number=new_vat,
             locale=account.locale, account_url=url_for("account.overview", lang=account.locale, _external=True),
             ip=request.remote_addr, mail_settings=MailSettings.from_mapping(current_app.config))
@@ -170,7 +171,7 @@ def confirm(ctx):
 
 def done(ctx):
     """What changed; an email confirms it."""
-    account = billing.get_account(ctx.session, ctx.contact.account_id)
+    account = accounts.get_account(ctx.session, ctx.contact.account_id)
     return ctx.render("wizard/payment_details/done.html", account=account,
                       card_changed=ctx.run.get("card_changed"), vat_changed=ctx.run.get("vat_changed"),
                       contact=ctx.contact)

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Regexp
 
 from helpcenter import articles
 from helpcenter.billing import errors as billing_errors
-from helpcenter.billing import service as billing
+from helpcenter.billing import accounts, orders, payment_methods, quotes
 from helpcenter.billing.outbox import MailSettings
 from helpcenter.billing.payments import CardToken
 from helpcenter.billing.read import CardDetails
@@ -107,7 +107,7 @@ def _quote(progress):
     if quote_id is None:
         return None
     try:
-        return billing.get_quote(get_session(), contact_id=progress.contact.contact_id, quote_id=quote_id)
+        return quotes.get_quote(get_session(), contact_id=progress.contact.contact_id, quote_id=quote_id)
     except billing_errors.NotFound:
         return None
 
@@ -143,7 +143,7 @@ def _ordered(p) -> bool:
 # --- helpers -----------------------------------------------------------------------
 
 def _subscription(ctx):
-    return billing.get_subscription(ctx.session, ctx.contact.account_id, ctx.run.get("subscription_id"))
+    return accounts.get_subscription(ctx.session, ctx.contact.account_id, ctx.run.get("subscription_id"))
 
 
 def _pending_card(run) -> CardToken | None:
@@ -167,7 +167,7 @@ def _record_quote(ctx, quote) -> None:
 
 def _requote(ctx):
     """A fresh quote for the seat count in the cart (the old one expired or went stale)."""
-    return billing.quote_seat_change(ctx.session, ctx.clock, contact_id=ctx.contact.contact_id,
+    return quotes.quote_seat_change(ctx.session, ctx.clock, contact_id=ctx.contact.contact_id,
                                      subscription_id=ctx.run.get("subscription_id"),
                                      new_seats=ctx.run.get("quantity"), ip=request.remote_addr,
                                      seller_country=ctx.seller_country)
@@ -180,7 +180,6 @@ def _fresh_review(ctx, message, new_quote=None):
             new_quote = _requote(ctx)
         except billing_errors.SeatChangeRefused as error:
             # The change no longer makes sense (e.g. the seats were changed elsewhere): choose again.
-            ctx.session.rollback()
             flash(billing_error_message(error), "warning")
             ctx.save(quote_id=None, **NEW_CART)
             return ctx.redirect(SEATS)
@@ -205,7 +204,7 @@ def product(ctx):
         form = ProductForm()
         if not form.validate():
             abort(400)
-        subscription = billing.get_subscription(ctx.session, account_id, int(form.subscription.data))
+        subscription = accounts.get_subscription(ctx.session, account_id, int(form.subscription.data))
         run = ctx.start_run()
         if run.get("subscription_id") != subscription.id:
             run.update(quantity=None, quote_id=None, **NEW_CART)
@@ -213,10 +212,10 @@ def product(ctx):
             return ctx.stale()
         return ctx.redirect(SEATS)
 
-    subscriptions = billing.list_subscriptions(ctx.session, account_id)
+    subscriptions = accounts.list_subscriptions(ctx.session, account_id)
     suggested = None
     if prefill.get("product"):
-        suggested = billing.find_subscription_by_product(ctx.session, account_id, prefill["product"])
+        suggested = accounts.find_subscription_by_product(ctx.session, account_id, prefill["product"])
     if suggested is not None:
         subscriptions = [suggested] + [s for s in subscriptions if s.id != suggested.id]
     return ctx.render("wizard/product.html", subscriptions=subscriptions, suggested=suggested,
@@ -250,11 +249,10 @@ def seats(ctx):
                 return ctx.stale()
             return ctx.redirect()
         try:
-            quote = billing.quote_seat_change(
+            quote = quotes.quote_seat_change(
                 ctx.session, ctx.clock, contact_id=ctx.contact.contact_id, subscription_id=subscription.id,
                 new_seats=typed, ip=request.remote_addr, seller_country=ctx.seller_country)
         except billing_errors.SeatChangeRefused as error:
-            ctx.session.rollback()
             form.refuse("quantity", billing_error_message(error))
             return _seats_page(ctx, subscription, form, error, 422)
         run.update(quantity=quote.seats_after, quote_id=quote.id, **dict(NEW_CART, checked_out=checkout))
@@ -302,7 +300,7 @@ def payment(ctx):
     """Step 5 (when the rate rises, or money is due with no card on file): card and VAT number."""
     run = ctx.run
     quote = ctx.load("quote")
-    account = billing.get_account(ctx.session, ctx.contact.account_id)
+    account = accounts.get_account(ctx.session, ctx.contact.account_id)
     card_on_file = account.payment_method is not None
     form = PaymentForm()
     if request.method == "GET":
@@ -319,7 +317,7 @@ def payment(ctx):
         form.payment_method.data = "saved" if card_on_file else "new"
     vat_number = (form.vat_number.data or "")[:30].upper().replace(" ", "") if account.vat_number_offered else None
     try:
-        choice = billing.update_payment_details(
+        choice = payment_methods.update_payment_details(
             ctx.session, ctx.clock, contact_id=ctx.contact.contact_id, quote_id=quote.id,
             use_saved_card=form.use_saved_card, card=form.card(), vat_number=vat_number, ip=request.remote_addr,
             seller_country=ctx.seller_country)
@@ -371,7 +369,7 @@ def confirm(ctx):
     card = _pending_card(run)
     if request.method == "GET":
         return ctx.render("wizard/confirm.html", quote=quote, card=card or quote.payment_method,
-                          figures=billing.quote_figures(quote, card),
+                          figures=quotes.quote_figures(quote, card),
                           expired=quote.is_expired(ctx.clock.now()))
     form = ConfirmForm()
     if form.quote.data != run.get("quote_id") or not ctx.revision_ok():
@@ -380,7 +378,7 @@ def confirm(ctx):
     if ctx.workflow.first_pending(ctx.progress) is not CONFIRM:
         flash(str(STEPS_TO_REDO), "warning")
         return ctx.redirect()
-    order = billing.place_order(
+    order = orders.place_order(
         ctx.session, ctx.clock, contact_id=ctx.contact.contact_id, quote_id=quote.id, locale=g.lang,
         assign_seats_url=url_for("account.seats", subscription_id=run.get("subscription_id"), _external=True),
         ip=request.remote_addr, mail_settings=MailSettings.from_mapping(current_app.config),
@@ -395,21 +393,21 @@ def _record_order(ctx, order) -> None:
     for _attempt in range(3):
         if ctx.run.get("order_id") == order.id:
             return
-        ctx.run.update(order_id=order.id, card=None)
-        ctx.record("order", order=order.id, number=order.number)
-        ctx.finish(order=order.number)
         try:
-            ctx.session.commit()
+            # A savepoint: losing the run's optimistic lock must not undo the order.
+            with ctx.session.begin_nested():
+                ctx.run.update(order_id=order.id, card=None)
+                ctx.record("order", order=order.id, number=order.number)
+                ctx.finish(order=order.number)
             return
         except StaleDataError:
-            ctx.session.rollback()
-            ctx.session.expire_all()
+            ctx.session.expire(ctx.run)
             ctx.progress.run = ctx.session.get(WorkflowRun, ctx.run.id)
 
 
 def done(ctx):
     """The order: its number, what changed, and (when seats were added) a call to assign them."""
-    order = billing.find_order(ctx.session, ctx.contact.account_id, order_id=ctx.run.get("order_id"))
+    order = accounts.find_order(ctx.session, ctx.contact.account_id, order_id=ctx.run.get("order_id"))
     if order is None:
         abort(404)
     return ctx.render("wizard/done.html", order=order, contact=ctx.contact,

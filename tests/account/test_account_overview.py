@@ -192,3 +192,27 @@ def _unassigned_user(client, sub_id):
     from bs4 import BeautifulSoup
     soup = BeautifulSoup(client.get(f"/en/account/seats/{sub_id}").get_data(as_text=True), "html.parser")
     return int(soup.select_one("button[name=assign]")["value"])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_an_order_that_paid_a_debt_shows_the_amount_owed(app, client, ids, db_session, sign_in_as, lang, translate,
+                                                         text_of, soup_of):
+    from datetime import datetime, timezone
+
+    from helpcenter.billing import models as m
+    contact = ids.contact("billing@dupont.example")
+    account = db_session.get(m.Account, contact.account_id)
+    account.balance = Decimal("-30.00")
+    db_session.add(m.LedgerEntry(account_id=account.id, kind="opening", amount=Decimal("-30.00"), currency="EUR",
+                                 balance_after=Decimal("-30.00"), created_at=datetime.now(timezone.utc)))
+    db_session.commit()
+    clock = app.extensions["clock"]
+    quote = service.quote_seat_change(db_session, clock, contact_id=contact.id,
+                                      subscription_id=ids.subscription_id("billing@dupont.example"), new_seats=8)
+    order = service.place_order(db_session, clock, contact_id=contact.id, quote_id=quote.id, locale=lang,
+                                assign_seats_url="http://localhost/account/seats/1")
+    sign_in_as("billing@dupont.example", lang)
+    section = soup_of(client.get(f"/{lang}/account/")).select_one(f"#order-{order.number}")
+    [owed] = [dt for dt in section.select("dt") if dt.get_text(strip=True) == translate(lang, "Amount owed")]
+    assert text_of(owed.find_next_sibling("dd")) == money("30.00", "EUR", lang)
+    assert money("302.00", "EUR", lang) in text_of(section)  # the amount charged includes it

@@ -90,6 +90,31 @@ def test_northwind_order_applies_the_balance(ids, db_session, clock):
     assert db_session.scalars(select(m.GatewayCharge.amount)).one() == D("885.03")
 
 
+def owe(session, account_id, amount, clock):
+    """Give the account a debt: a negative balance with its opening ledger entry."""
+    account = session.get(m.Account, account_id)
+    account.balance = -amount
+    session.add(m.LedgerEntry(account_id=account_id, kind="opening", amount=-amount, currency=account.currency,
+                              balance_after=-amount, created_at=clock.now()))
+    session.commit()
+
+
+@pytest.mark.parametrize("lang, line", [("en", "Amount owed: €30.00"),
+                                        ("fr", "Montant restant dû\u00a0: 30,00\u00a0€")])
+def test_a_negative_balance_is_paid_with_the_order_on_its_own_line(ids, db_session, clock, lang, line):
+    owe(db_session, ids.dupont_account, D("30.00"), clock)
+    q = quote(db_session, clock, ids.dupont, ids.dupont_sub, 8)
+    assert (q.total, q.amount_owed, q.due, q.balance_after) == (D("272.00"), D("30.00"), D("302.00"), D("0.00"))
+    order = place(db_session, clock, ids.dupont, q.id, locale=lang)
+    assert order.amount_owed == D("30.00") and order.amount_charged == D("302.00")
+    assert order.balance_after == D("0.00")
+    assert service.get_account(db_session, ids.dupont_account).balance == D("0.00")
+    assert ledger_balance(db_session, ids.dupont_account) == 0
+    assert db_session.scalars(select(m.GatewayCharge.amount)).one() == D("302.00")
+    email = db_session.scalars(select(m.EmailMessage)).one()
+    assert line in email.text_body
+
+
 def test_dupont_with_a_vat_number_pays_226_67(ids, db_session, clock):
     q = quote(db_session, clock, ids.dupont, ids.dupont_sub, 8)
     q2 = service.update_payment_details(db_session, clock, contact_id=ids.dupont, quote_id=q.id,
@@ -396,22 +421,19 @@ def test_two_threads_placing_different_quotes_one_wins_the_other_is_stale(ids, d
 
 
 def test_the_database_refuses_a_second_order_for_a_quote(ids, db_session, clock, monkeypatch):
-    """Even if a second request passed every check, the unique constraint keeps one order:
-    it rolls back (no second charge, no second email) and returns the first order."""
+    """Even if a second request passed every check (the account's lock makes that impossible),
+    the unique constraint refuses its order and the caller's rollback undoes the attempt: no
+    second charge, no second email."""
+    from helpcenter.billing import orders
+
     q = quote(db_session, clock, ids.dupont, ids.dupont_sub, 8)
-    first = place(db_session, clock, ids.dupont, q.id)
+    place(db_session, clock, ids.dupont, q.id)
     # The late request saw no order and the figures as quoted (as in a race).
     stored = db_session.get(m.Quote, q.id)
-    monkeypatch.setattr(service, "_priced_now", lambda _clock, **_kw: stored)
-    real, calls = service._existing_order, []
-
-    def blind(session, quote_id):
-        calls.append(quote_id)
-        return None if len(calls) <= 2 else real(session, quote_id)
-
-    monkeypatch.setattr(service, "_existing_order", blind)
-    assert place(db_session, clock, ids.dupont, q.id) == first
-    assert len(calls) == 3  # the third look is after the IntegrityError
+    monkeypatch.setattr(orders, "priced_now", lambda _clock, **_kw: stored)
+    monkeypatch.setattr(orders, "existing_order", lambda _session, _quote_id: None)
+    with pytest.raises(IntegrityError):
+        place(db_session, clock, ids.dupont, q.id)
     assert count(db_session, m.Order) == 1 and count(db_session, m.EmailMessage) == 1
     assert count(db_session, m.GatewayCharge) == 1
     assert db_session.get(m.Subscription, ids.dupont_sub).version == 2

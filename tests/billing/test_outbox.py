@@ -98,7 +98,7 @@ def test_a_server_that_is_down_keeps_the_message_and_the_order_stands(ids, db_se
     db_session.rollback()
     stored = db_session.scalars(select(m.EmailMessage)).one()
     assert stored.sent_at is None and stored.attempts == 1
-    assert "Connection" in stored.last_error or "refused" in stored.last_error.lower()
+    assert "Connection refused" in stored.last_error
     assert db_session.get(m.Subscription, ids.dupont_sub).seats == 8
     # Later the server is back: the retry sends it once.
     report = deliver_pending(db_session, settings_for(smtp_server))

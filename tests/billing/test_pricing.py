@@ -57,6 +57,33 @@ def test_northwind_10_to_12_organizers_uses_the_balance():
     assert (p.new_period_start, p.new_period_end) == (date(2026, 11, 26), date(2027, 11, 26))
 
 
+# --- a negative balance: the customer owes ------------------------------------------------
+
+def test_a_negative_balance_is_added_to_the_amount_due_on_its_own_line():
+    p = price(seats_before=5, seats_after=8, unit_price=D("40.00"), period_start=date(2026, 11, 10),
+              period_end_=date(2026, 12, 10), vat_rate=D("0.20"), balance=D("-30.00"))
+    assert p.total == D("272.00")
+    assert p.balance_applied == D("0.00")
+    assert p.amount_owed == D("30.00")
+    assert p.due == D("302.00")
+    assert p.balance_after == D("0.00")  # the order's payment clears the debt
+
+
+def test_a_credit_does_not_cancel_a_debt_the_payment_clears_it():
+    # 10 -> 4 on the first day: a credit of 288.00 goes to the balance; the 12.50 owed is paid.
+    p = price(seats_before=10, seats_after=4, unit_price=D("40.00"), period_start=TODAY,
+              period_end_=date(2026, 12, 26), vat_rate=D("0.20"), balance=D("-12.50"))
+    assert p.total == D("-288.00")
+    assert p.amount_owed == D("12.50") and p.due == D("12.50")
+    assert p.balance_after == D("288.00")
+
+
+def test_no_debt_no_amount_owed():
+    p = price(seats_before=5, seats_after=8, unit_price=D("40.00"), period_start=date(2026, 11, 10),
+              period_end_=date(2026, 12, 10), balance=D("10.00"))
+    assert p.amount_owed == D("0.00") and p.due == p.total - D("10.00")
+
+
 # --- decreases ----------------------------------------------------------------------------
 
 def test_a_decrease_mid_month_can_still_cost_money():
@@ -189,7 +216,7 @@ starts = st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31))
 @settings(max_examples=400, deadline=None)
 @given(q_old=st.integers(1, 500), q_new=st.integers(1, 500), cents=st.integers(0, 1_000_000),
        start=starts, term=st.sampled_from(["month", "year"]), offset=st.integers(-40, 400),
-       rate=st.sampled_from(["0", "0.17", "0.2", "0.23", "0.255", "0.27"]), balance_cents=st.integers(0, 100_000))
+       rate=st.sampled_from(["0", "0.17", "0.2", "0.23", "0.255", "0.27"]), balance_cents=st.integers(-100_000, 100_000))
 def test_invariants(q_old, q_new, cents, start, term, offset, rate, balance_cents):
     unit = D(cents).scaleb(-2)
     end = period_end(start, term)
@@ -211,15 +238,17 @@ def test_invariants(q_old, q_new, cents, start, term, offset, rate, balance_cent
     assert p.tax == D(reference_round(net_cents * rate_num.numerator, rate_num.denominator)).scaleb(-2)
     # what is due is never negative; the balance pays first and is never overdrawn
     assert p.due >= 0
-    assert D(0) <= p.balance_applied <= balance
-    assert p.balance_after >= 0
+    assert D(0) <= p.balance_applied <= max(balance, D(0))
+    assert p.balance_after >= 0  # a debt is always paid off by the order
+    assert p.amount_owed == max(-balance, D(0))
     if p.total >= 0:
-        assert p.due + p.balance_applied == p.total
-        assert p.balance_after == balance - p.balance_applied
+        assert p.due + p.balance_applied == p.total + p.amount_owed
+        assert p.balance_after == balance - p.balance_applied + p.amount_owed
     else:
-        assert p.due == 0 and p.balance_after == balance - p.total
+        assert p.due == p.amount_owed and p.balance_after == balance - p.total + p.amount_owed
     # every amount is in whole cents
-    for amount in (p.credit, p.charge, p.net, p.tax, p.total, p.due, p.balance_applied, p.balance_after):
+    for amount in (p.credit, p.charge, p.net, p.tax, p.total, p.due, p.balance_applied, p.amount_owed,
+                   p.balance_after):
         assert amount == amount.quantize(D("0.01"))
     # the new period starts today and lasts one term
     assert p.new_period_start == today and p.new_period_end > today

@@ -113,7 +113,7 @@ def test_seat_emails_to_one_user_are_throttled(ids, db_session, clock):
 
 
 def test_seat_emails_from_one_account_are_throttled(ids, db_session, clock, monkeypatch):
-    monkeypatch.setattr(service, "SEAT_EMAILS_PER_ACCOUNT", 3)
+    monkeypatch.setattr("helpcenter.billing.seats.SEAT_EMAILS_PER_ACCOUNT", 3)
     users = _new_users(db_session, clock, ids.northwind, 4)
     told = [service.assign_seat(db_session, clock, contact_id=ids.northwind, subscription_id=ids.northwind_sub,
                                 user_id=user) for user in users]
@@ -130,7 +130,7 @@ def test_an_account_holds_a_limited_number_of_users(ids, db_session, clock, monk
     count = db_session.scalar(select(func.count()).select_from(m.AccountUser)
                               .where(m.AccountUser.account_id == ids.northwind_account))
     db_session.rollback()
-    monkeypatch.setattr(service, "MAX_USERS_PER_ACCOUNT", count + 1)
+    monkeypatch.setattr("helpcenter.billing.users.MAX_USERS_PER_ACCOUNT", count + 1)
     _new_users(db_session, clock, ids.northwind, 1)
     with pytest.raises(UserInvalid) as refused:
         service.add_user(db_session, clock, contact_id=ids.northwind, name="One more", email="more@northwind.example")

@@ -185,3 +185,72 @@ def test_the_start_url_never_resumes_a_finished_run(visitor):
     r = visitor.client.get("/en/wizard/seats/")
     assert r.status_code == 303 and r.location == "/en/wizard/seats/product"
     assert visitor.run(done) is not None
+
+
+def test_a_contact_demoted_while_the_request_runs_is_sent_to_the_refusal(visitor, db_session, monkeypatch):
+    """The engine let the contact in, then the billing call refuses (the role changed in between):
+    the engine's refusal handler sends the contact to the refusal page and records it."""
+    from sqlalchemy import func
+
+    from helpcenter.billing import quotes
+    seats = visitor.choose_product(visitor.sign_in())
+    real = quotes.quote_seat_change
+
+    def demoted_meanwhile(session, *args, **kwargs):
+        session.execute(update(bm.Contact).where(bm.Contact.email == "billing@dupont.example").values(role="admin"))
+        return real(session, *args, **kwargs)
+
+    monkeypatch.setattr(quotes, "quote_seat_change", demoted_meanwhile)
+    r = visitor.submit(seats, {"quantity": "8"}, button=r"add to cart|ajouter au panier", follow=False)
+    assert r.status_code == 303 and r.location.endswith("/en/wizard/seats/not-billing-contact")
+    assert [row.detail for row in trail(db_session, "refusal")] == [{"code": "not_billing_contact"}]
+    assert db_session.scalar(select(func.count()).select_from(bm.Quote)) == 0
+
+
+def test_a_run_changed_by_another_request_meanwhile_loses_the_optimistic_lock(app, visitor, db_session,
+                                                                             monkeypatch):
+    """Another tab saved the run between this request's read and its write: nothing of this
+    request is kept (not even its quote) and the page says the workflow changed elsewhere."""
+    from sqlalchemy import func
+
+    from helpcenter.billing import quotes
+    seats = visitor.choose_product(visitor.sign_in())
+    real = quotes.quote_seat_change
+
+    def other_tab_saves_first(session, *args, **kwargs):
+        with app.extensions["db_sessionmaker"]() as other:
+            run = other.scalars(select(WorkflowRun)).one()
+            run.update(quantity=3)
+            other.commit()
+        return real(session, *args, **kwargs)
+
+    monkeypatch.setattr(quotes, "quote_seat_change", other_tab_saves_first)
+    r = visitor.submit(seats, {"quantity": "8"}, button=r"add to cart|ajouter au panier")
+    assert "This workflow was changed in another tab or window" in visitor.text(r)
+    assert db_session.scalar(select(func.count()).select_from(bm.Quote)) == 0
+    db_session.expire_all()
+    assert db_session.scalars(select(WorkflowRun)).one().get("quantity") == 3  # the other tab's change stands
+
+
+def test_an_order_stands_when_another_request_changed_the_run_meanwhile(app, visitor, db_session, monkeypatch):
+    """The run's optimistic lock loses after the order is placed: a savepoint keeps the order,
+    the run is read again and the order recorded on it."""
+    from helpcenter.billing import orders
+    confirm = visitor.to_confirm("dupont", 8)
+    real = orders.place_order
+
+    def other_tab_saves_first(session, *args, **kwargs):
+        with app.extensions["db_sessionmaker"]() as other:
+            run = other.scalars(select(WorkflowRun)).one()
+            run.update(card=None)
+            other.commit()
+        return real(session, *args, **kwargs)
+
+    monkeypatch.setattr(orders, "place_order", other_tab_saves_first)
+    done = visitor.place_order(confirm)
+    assert visitor.step(done) == "done"
+    order = db_session.scalars(select(bm.Order)).one()
+    db_session.expire_all()
+    run = db_session.scalars(select(WorkflowRun)).one()
+    assert run.get("order_id") == order.id and run.finished_at is not None
+    assert [row.detail for row in trail(db_session, "order")] == [{"order": order.id, "number": f"HC-{order.id:06d}"}]

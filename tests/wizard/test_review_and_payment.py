@@ -2,7 +2,7 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, select, update
 
 from helpcenter.billing import models as bm
 
@@ -197,3 +197,20 @@ def test_expired_quote_gives_a_fresh_review_with_an_explanation(visitor, runs, d
     [run] = runs()
     assert run.quote_id != old and run.reviewed_quote_id is None
     assert "272.00" in visitor.text(r).replace("€", "")
+
+
+def test_an_expired_quote_for_a_change_already_made_sends_back_to_the_seats(visitor, runs, db_session):
+    """The fresh review is refused (the subscription already has 8 seats): choose again, with why."""
+    page = visitor.to_review("dupont", 8)
+    old = runs()[0].quote_id
+    db_session.execute(update(bm.Quote).where(bm.Quote.id == old)
+                       .values(expires_at=datetime.now(timezone.utc) - timedelta(minutes=1)))
+    sub_id = db_session.scalar(select(bm.Quote.subscription_id).where(bm.Quote.id == old))
+    db_session.execute(update(bm.Subscription).where(bm.Subscription.id == sub_id).values(seats=8))
+    db_session.commit()
+    r = visitor.continue_review(visitor.get(page.request.full_path))
+    assert visitor.step(r) == "seats"
+    assert "Your subscription already has 8 seats: enter a different number" in visitor.text(r)
+    [run] = runs()
+    assert run.quote_id is None
+    assert db_session.scalar(select(func.count()).select_from(bm.Quote)) == 1  # no new quote
