@@ -28,10 +28,20 @@ def skip_or_fail(reason: str):
     pytest.skip(reason)
 
 
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
+    """Browser tests get their marker; a test about one database's behaviour (row locks, the
+    server pool; SQLite's writer lock) runs in that database's tier only, deselected in the
+    other, so that no tier ever skips."""
+    tier = "postgresql" if TEST_DATABASE_URL else "sqlite"
+    kept, deselected = [], []
     for item in items:
         if "/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
+        only = {name for name in ("postgresql", "sqlite") if item.get_closest_marker(name)}
+        (deselected if only and tier not in only else kept).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
 
 
 # --- database ---------------------------------------------------------------

@@ -123,12 +123,12 @@ def test_money_keeps_its_cents_on_this_database(ids, db_session):
     assert service.get_account(db_session, ids.northwind_account).balance == D("123456789.99")
 
 
+@pytest.mark.postgresql  # SQLite serialises writers: test_sqlite_a_writer_waits_for_the_other
 def test_postgresql_row_lock_makes_a_concurrent_order_wait_then_see_the_change(
         ids, db_session, new_session, clock, is_postgresql, app):
     """Two connections: one holds the subscription row (SELECT ... FOR UPDATE) and changes it;
     place_order on the other waits for the lock, then finds its quote stale."""
-    if not is_postgresql:
-        pytest.skip("row locks are PostgreSQL's; SQLite serialises writers (see the thread tests)")
+    assert is_postgresql
     q = service.quote_seat_change(db_session, clock, contact_id=ids.dupont, subscription_id=ids.dupont_sub,
                                   new_seats=8)
     engine = app.extensions["db_engine"]
@@ -160,10 +160,10 @@ def test_postgresql_row_lock_makes_a_concurrent_order_wait_then_see_the_change(
     assert db_session.scalar(select(func.count()).select_from(m.GatewayCharge)) == 0
 
 
+@pytest.mark.sqlite  # the PostgreSQL variant is above
 def test_sqlite_a_writer_waits_for_the_other(ids, db_session, new_session, clock, is_postgresql, app):
     """SQLite: while another connection writes, place_order waits for the lock, then sees the change."""
-    if is_postgresql:
-        pytest.skip("the PostgreSQL variant is above")
+    assert not is_postgresql
     q = service.quote_seat_change(db_session, clock, contact_id=ids.dupont, subscription_id=ids.dupont_sub,
                                   new_seats=8)
     holder = app.extensions["db_engine"].connect()

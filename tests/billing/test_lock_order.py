@@ -39,8 +39,7 @@ def _together(*operations):
 
 @pytest.fixture
 def postgresql_only(is_postgresql):
-    if not is_postgresql:
-        pytest.skip("row locks and deadlocks are PostgreSQL's; SQLite serialises writers")
+    assert is_postgresql  # the marker below keeps these tests in the PostgreSQL tier
 
 
 def _quote(session, clock, ids, seats):
@@ -55,6 +54,7 @@ def _place(new_session, clock, ids, quote_id):
     return operation
 
 
+@pytest.mark.postgresql  # row locks and deadlocks are PostgreSQL's; SQLite serialises writers
 @pytest.mark.parametrize("other", ["place_order", "step_5", "seat_assignment", "payment_details"])
 def test_place_order_beside_another_operation_never_deadlocks(postgresql_only, ids, db_session, new_session,
                                                               clock, other):

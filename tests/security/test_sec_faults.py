@@ -103,21 +103,21 @@ def test_a_hung_smtp_server_is_cut_by_the_timeout(app_config, sec, silent_smtp, 
     assert time.monotonic() - started < 8
 
 
+@pytest.mark.postgresql  # SQLite: one file, no server pool
 def test_the_pool_is_bounded(app):
     engine = app.extensions["db_engine"]
-    if engine.dialect.name == "sqlite":
-        pytest.skip("SQLite: one file, no server pool (see test_the_pool_survives_a_restarted_server)")
+    assert engine.dialect.name == "postgresql"
     assert engine.pool.size() == app.config["DB_POOL_SIZE"]
     assert engine.pool._max_overflow == app.config["DB_MAX_OVERFLOW"]
     assert engine.pool._pre_ping is True and engine.pool._timeout > 0
 
 
+@pytest.mark.postgresql
 def test_the_pool_survives_a_restarted_server(app, demo, sec):
     """Every pooled connection is killed by the server (what a restart does): the next request
     still works, because the pool pings each connection before handing it out."""
     engine = app.extensions["db_engine"]
-    if engine.dialect.name != "postgresql":
-        pytest.skip("needs PostgreSQL (HELPCENTER_TEST_DATABASE_URL)")
+    assert engine.dialect.name == "postgresql"
     client = app.test_client()
     sec.sign_in(client, "dupont")
     assert client.get("/en/account/").status_code == 200
