@@ -89,11 +89,8 @@ def request_seat_quote(session: Session, *, contact_id, subscription_id, seats, 
         rendered = outbox.render_email("corporate_quote_request", locale=language,
                                        context=dict(context, for_customer=kind == QUOTE_REQUEST_COPY),
                                        translations_dir=translations_dir)
-        message = m.EmailMessage(account_id=account.id, order_id=None, kind=kind, to_address=to_address,
-                                 locale=language, subject=rendered.subject[:300], text_body=rendered.text,
-                                 html_body=rendered.html, created_at=now, attempts=0)
-        session.add(message)
-        session.flush()
+        message = outbox.queue_email(session, rendered, kind=kind, account_id=account.id, to_address=to_address,
+                                     locale=language, now=now)
         ids.append(message.id)
     return QuoteRequest(account_name=account.name, product_name=product.name, seat_type=product.seat_type,
                         seats_before=sub.seats, seats_wanted=wanted, advisor_email=account.advisor_email,

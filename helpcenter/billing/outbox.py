@@ -108,11 +108,35 @@ class RenderedEmail:
     html: str
 
 
+def render_email(name: str, *, locale: str, context: dict,
+                 translations_dir: str | Path = DEFAULT_TRANSLATIONS) -> RenderedEmail:
+    """Any email from its three templates (`name`_subject.txt, `name`.txt, `name`.html), in `locale`.
+
+    The subject's line breaks and spaces collapse, but the no-break spaces of French typography stay."""
+    locale = email_locale(locale)
+    env = _environment(str(translations_dir), locale)
+    context = dict(context, lang=locale)
+    subject = re.sub(r"[ \t\r\n]+", " ", env.get_template(f"{name}_subject.txt").render(context).strip())
+    context["subject"] = subject  # for the HTML <title>, escaped there like any value
+    return RenderedEmail(subject=subject, text=env.get_template(f"{name}.txt").render(context),
+                         html=env.get_template(f"{name}.html").render(context))
+
+
+def queue_email(session: Session, rendered: RenderedEmail, *, kind: str, account_id: int | None, to_address: str,
+                locale: str, now: datetime, order_id: int | None = None) -> m.EmailMessage:
+    """Put a rendered email in the outbox, in the caller's transaction (sent after its commit)."""
+    message = m.EmailMessage(account_id=account_id, order_id=order_id, kind=kind, to_address=to_address,
+                             locale=locale, subject=rendered.subject[:300], text_body=rendered.text,
+                             html_body=rendered.html, created_at=now, attempts=0)
+    session.add(message)
+    session.flush()
+    return message
+
+
 def render_order_confirmation(order: read.Order, *, locale: str, account_name: str, assign_seats_url: str,
                               translations_dir: str | Path = DEFAULT_TRANSLATIONS) -> RenderedEmail:
     """The confirmation email of an order, in `locale` ("en" or "fr")."""
     locale = email_locale(locale)
-    env = _environment(str(translations_dir), locale)
 
     def money(amount):
         return format_money(amount, order.currency, locale)
@@ -123,14 +147,10 @@ def render_order_confirmation(order: read.Order, *, locale: str, account_name: s
     def percent(rate):
         return format_percent(rate, locale=locale, decimal_quantization=False)
 
-    context = {"order": order, "lang": locale, "account_name": account_name,
+    context = {"order": order, "account_name": account_name,
                "assign_seats_url": assign_seats_url, "money": money, "day": day, "percent": percent,
                "seats_added": max(order.seats_after - order.seats_before, 0)}
-    subject = env.get_template("order_confirmation_subject.txt").render(context).strip()
-    text = env.get_template("order_confirmation.txt").render(context)
-    html = env.get_template("order_confirmation.html").render(context)
-    # Collapse line breaks and spaces, but keep the no-break spaces of French typography.
-    return RenderedEmail(subject=re.sub(r"[ \t\r\n]+", " ", subject), text=text, html=html)
+    return render_email("order_confirmation", locale=locale, context=context, translations_dir=translations_dir)
 
 
 def queue_order_confirmation(session: Session, order: read.Order, *, to_address: str, account_id: int,
@@ -139,12 +159,8 @@ def queue_order_confirmation(session: Session, order: read.Order, *, to_address:
     """Put the order's confirmation in the outbox (in the caller's transaction)."""
     rendered = render_order_confirmation(order, locale=order.locale, account_name=account_name,
                                          assign_seats_url=assign_seats_url, translations_dir=translations_dir)
-    message = m.EmailMessage(account_id=account_id, order_id=order.id, kind=ORDER_CONFIRMATION,
-                             to_address=to_address, locale=order.locale, subject=rendered.subject[:300],
-                             text_body=rendered.text, html_body=rendered.html, created_at=now, attempts=0)
-    session.add(message)
-    session.flush()
-    return message
+    return queue_email(session, rendered, kind=ORDER_CONFIRMATION, account_id=account_id, to_address=to_address,
+                       locale=order.locale, now=now, order_id=order.id)
 
 
 def render_seat_assignment(*, locale: str, user_email: str, product_name: str, account_name: str,
@@ -157,14 +173,9 @@ def render_seat_assignment(*, locale: str, user_email: str, product_name: str, a
     verify billing at https://..."). Everything in it comes from the vendor or is the address
     the email goes to.
     """
-    locale = email_locale(locale)
-    env = _environment(str(translations_dir), locale)
-    context = {"lang": locale, "user_email": user_email, "product_name": product_name,
-               "account_name": account_name, "sign_in_url": sign_in_url}
-    subject = env.get_template("seat_assigned_subject.txt").render(context).strip()
-    text = env.get_template("seat_assigned.txt").render(context)
-    html = env.get_template("seat_assigned.html").render(context)
-    return RenderedEmail(subject=re.sub(r"[ \t\r\n]+", " ", subject), text=text, html=html)
+    context = {"user_email": user_email, "product_name": product_name, "account_name": account_name,
+               "sign_in_url": sign_in_url}
+    return render_email("seat_assigned", locale=locale, context=context, translations_dir=translations_dir)
 
 
 def queue_seat_assignment(session: Session, *, account_id: int, locale: str, to_address: str,
@@ -175,36 +186,15 @@ def queue_seat_assignment(session: Session, *, account_id: int, locale: str, to_
     rendered = render_seat_assignment(locale=locale, user_email=to_address,
                                       product_name=product_name, account_name=account_name,
                                       sign_in_url=sign_in_url, translations_dir=translations_dir)
-    message = m.EmailMessage(account_id=account_id, order_id=None, kind=SEAT_ASSIGNED, to_address=to_address,
-                             locale=locale, subject=rendered.subject[:300], text_body=rendered.text,
-                             html_body=rendered.html, created_at=now, attempts=0)
-    session.add(message)
-    session.flush()
-    return message
+    return queue_email(session, rendered, kind=SEAT_ASSIGNED, account_id=account_id, to_address=to_address,
+                       locale=locale, now=now)
 
 
 def render_support_acknowledgement(*, locale: str, request_number: int, reference: str | None, message: str,
                                    translations_dir: str | Path = DEFAULT_TRANSLATIONS) -> RenderedEmail:
     """"We have your request": the reply to a "Still need help?" form, in `locale` ("en" or "fr")."""
-    locale = email_locale(locale)
-    env = _environment(str(translations_dir), locale)
-    context = {"lang": locale, "request_number": request_number, "reference": reference, "message": message}
-    subject = env.get_template("support_request_subject.txt").render(context).strip()
-    text = env.get_template("support_request.txt").render(context)
-    html = env.get_template("support_request.html").render(context)
-    return RenderedEmail(subject=re.sub(r"[ \t\r\n]+", " ", subject), text=text, html=html)
-
-
-def render_email(name: str, *, locale: str, context: dict,
-                 translations_dir: str | Path = DEFAULT_TRANSLATIONS) -> RenderedEmail:
-    """Any email from its three templates (`name`_subject.txt, `name`.txt, `name`.html), in `locale`."""
-    locale = email_locale(locale)
-    env = _environment(str(translations_dir), locale)
-    context = dict(context, lang=locale)
-    subject = re.sub(r"[ \t\r\n]+", " ", env.get_template(f"{name}_subject.txt").render(context).strip())
-    context["subject"] = subject  # for the HTML <title>, escaped there like any value
-    return RenderedEmail(subject=subject, text=env.get_template(f"{name}.txt").render(context),
-                         html=env.get_template(f"{name}.html").render(context))
+    context = {"request_number": request_number, "reference": reference, "message": message}
+    return render_email("support_request", locale=locale, context=context, translations_dir=translations_dir)
 
 
 def queue_support_acknowledgement(session: Session, *, account_id: int | None, locale: str, to_address: str,
@@ -214,25 +204,16 @@ def queue_support_acknowledgement(session: Session, *, account_id: int | None, l
     locale = email_locale(locale)
     rendered = render_support_acknowledgement(locale=locale, request_number=request_number, reference=reference,
                                               message=message, translations_dir=translations_dir)
-    email = m.EmailMessage(account_id=account_id, order_id=None, kind=SUPPORT_REQUEST, to_address=to_address,
-                           locale=locale, subject=rendered.subject[:300], text_body=rendered.text,
-                           html_body=rendered.html, created_at=now, attempts=0)
-    session.add(email)
-    session.flush()
-    return email
+    return queue_email(session, rendered, kind=SUPPORT_REQUEST, account_id=account_id, to_address=to_address,
+                       locale=locale, now=now)
 
 
 def render_payment_details_changed(change: read.PaymentDetailsChange, *, locale: str, account_name: str,
                                    account_url: str,
                                    translations_dir: str | Path = DEFAULT_TRANSLATIONS) -> RenderedEmail:
     """The email confirming a new card and/or VAT number, in `locale` ("en" or "fr")."""
-    locale = email_locale(locale)
-    env = _environment(str(translations_dir), locale)
-    context = {"lang": locale, "change": change, "account_name": account_name, "account_url": account_url}
-    subject = env.get_template("payment_details_subject.txt").render(context).strip()
-    text = env.get_template("payment_details.txt").render(context)
-    html = env.get_template("payment_details.html").render(context)
-    return RenderedEmail(subject=re.sub(r"[ \t\r\n]+", " ", subject), text=text, html=html)
+    context = {"change": change, "account_name": account_name, "account_url": account_url}
+    return render_email("payment_details", locale=locale, context=context, translations_dir=translations_dir)
 
 
 def queue_payment_details_changed(session: Session, change: read.PaymentDetailsChange, *, account_id: int,
@@ -242,12 +223,8 @@ def queue_payment_details_changed(session: Session, change: read.PaymentDetailsC
     locale = email_locale(locale)
     rendered = render_payment_details_changed(change, locale=locale, account_name=account_name,
                                               account_url=account_url, translations_dir=translations_dir)
-    message = m.EmailMessage(account_id=account_id, order_id=None, kind=PAYMENT_DETAILS_CHANGED,
-                             to_address=change.email, locale=locale, subject=rendered.subject[:300],
-                             text_body=rendered.text, html_body=rendered.html, created_at=now, attempts=0)
-    session.add(message)
-    session.flush()
-    return message
+    return queue_email(session, rendered, kind=PAYMENT_DETAILS_CHANGED, account_id=account_id,
+                       to_address=change.email, locale=locale, now=now)
 
 
 # --- delivery -----------------------------------------------------------------------
