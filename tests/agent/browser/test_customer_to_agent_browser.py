@@ -39,9 +39,9 @@ def test_customer_stumbles_asks_for_help_and_the_agent_finds_the_trail(chromium,
         expect(page.locator(".error-summary")).to_be_visible()
         reference = re.search(r"HC-[A-Z0-9]{6,}", page.locator(".run-reference").inner_text()).group(0)
 
-        # "Still need help?" at the foot of the step: the customer copies the reference shown above.
-        page.locator(".footer-contact a").click()
-        page.fill("#reference", reference.lower())  # typed as read aloud; the form normalises it
+        # "Still need help?" on the step: the contact form arrives with the run's reference.
+        page.locator(".still-need-help a").click()
+        expect(page.locator("#reference")).to_have_value(reference)
         page.fill("#message", "Ma carte est refusée, pouvez-vous m’aider ?")
         page.locator("main form button[type=submit]").click()
         expect(page).to_have_url(re.compile(r"/fr/contact/sent$"))
