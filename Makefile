@@ -50,7 +50,7 @@ test: test-translations
 
 ## The fast suite only (no browser, no slow fuzzing), for development.
 test-fast: test-translations
-	$(PY) -m pytest -q -m "not browser and not slow"
+	$(PY) -m pytest -q -p no:cacheprovider -n "$${HELPCENTER_TEST_WORKERS:-2}" -m "not browser and not slow"
 
 catalog: venv
 	scripts/update-catalog
