@@ -111,7 +111,9 @@ class Browser:
         action = form.get("action") or page.url
         data = form_defaults(form)
         data.update(values)
-        submitter = form.find(["button", "input"], attrs={"type": "submit"}) or form.find("button")
+        # The button whose value is `prefer` (Checkout beside Add to cart in one form), else the first.
+        submitter = ((form.find("button", attrs={"value": prefer}) if prefer else None)
+                     or form.find(["button", "input"], attrs={"type": "submit"}) or form.find("button"))
         if submitter is not None and submitter.get("name"):
             data.setdefault(submitter["name"], submitter.get("value", ""))
         base = page.url if page.url.startswith("http") else "http://x" + page.url
@@ -208,8 +210,8 @@ def walk(browser: Browser, lang: str, quantity: int | None = None, visit=None) -
                 if choice:
                     values["subscription"] = choice
             page = browser.submit(page, values)
-        else:  # the step's second form (e.g. Checkout under the cart)
-            page = browser.submit(page, {})
+        else:  # the step's second button (Checkout, once the cart holds the count)
+            page = browser.submit(page, {}, prefer="checkout")
     raise RuntimeError("the workflow did not reach the done page")
 
 
