@@ -18,6 +18,7 @@ import os
 import pickle
 import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from importlib.metadata import version
 from pathlib import Path
@@ -39,6 +40,20 @@ def content_hash(raw: bytes) -> str:
     return digest.hexdigest()
 
 
+def _use_wal(conn: sqlite3.Connection, attempts: int = 100) -> None:
+    """Switch the file to WAL. Processes starting together (gunicorn workers, test workers) race
+    for it, and SQLite answers "database is locked" at once instead of waiting for the busy
+    timeout; the mode, once set, stays in the file, so trying again shortly is enough."""
+    for attempt in range(attempts):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
+
+
 class RenderCache:
     """Entries (meta, rendered, plain text) by content hash, in a SQLite file or in memory."""
 
@@ -55,7 +70,7 @@ class RenderCache:
     def _connect(self) -> None:
         conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
         if self.path != ":memory:":
-            conn.execute("PRAGMA journal_mode=WAL")  # several processes (workers, tests) share the file
+            _use_wal(conn)  # several processes (workers, tests) share the file
         conn.execute("CREATE TABLE IF NOT EXISTS entries (hash TEXT PRIMARY KEY, meta BLOB NOT NULL,"
                      " rendered BLOB NOT NULL, plain TEXT NOT NULL)")
         # A file whose size and modification time are unchanged keeps its hash: no need to read it.
