@@ -73,8 +73,9 @@ def test_customer_stumbles_asks_for_help_and_the_agent_finds_the_trail(chromium,
         expect(card_row).to_contain_text("never recorded")
         expect(agent.locator(".event-quote").first).to_contain_text("€272.00")
         html = agent.content()
+        # Whole numbers only: timestamps carry microseconds, whose digits may contain the CVC's.
         for secret in ("4242 4242 4242 4241", "4242424242424241", "737"):
-            assert secret not in html
+            assert not re.search(rf"(?<!\d){secret}(?!\d)", html), secret
         assert_accessible(agent)
     finally:
         support.close()
