@@ -1,4 +1,5 @@
 """Support requests: newest first, page, language, account, trail link; marking one answered."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -86,5 +87,5 @@ def test_pages_of_requests(as_agent, support_request, agent_demo):
 def test_a_card_number_pasted_in_a_request_is_hidden(as_agent, support_request, agent_demo):
     support_request(message="My card 4111 1111 1111 1111 was refused, CVC 123", email="a@example.com")
     html = as_agent.get("/en/agent/requests").get_data(as_text=True)
-    assert "4111 1111 1111 1111" not in html and "4111" not in html
+    assert "4111 1111 1111 1111" not in html and not re.search(r"(?<!\d)4111(?!\d)", html)
     assert "My card ••• was refused" in html
