@@ -3,7 +3,8 @@
 Walks the workflow (sign-in, product, seats, review, payment, confirm, done) through the Flask
 test client as billing@dupont.example, counting the statements of every request: each step's
 GET, and the POST that places the order. Then gives the account a history (10, then 1,000
-past orders placed through the billing service, and as many extra users) and walks again:
+past orders placed through the billing service, and as many extra users, up to the most an
+account may hold) and walks again:
 no count may grow with the history. The account pages, which list orders and users, are
 counted too.
 """
@@ -14,7 +15,7 @@ import time
 import traceback
 from pathlib import Path
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from bench.common import BENCH, DemoDatabase, app_config
 from bench.workflow import EMAIL, STEPS, Browser, FlaskTransport, walk
@@ -129,10 +130,19 @@ def add_history(app, orders: int, users: int) -> None:
                                               new_seats=target)
             service.place_order(session, clock, contact_id=contact_id, quote_id=quote.id, locale="fr",
                                 assign_seats_url="http://127.0.0.1/fr/account/")
+            # Billing operations leave the commit to their caller (the request, in the app).
+            session.commit()
+        # An account holds at most MAX_USERS_PER_ACCOUNT users: the largest history fills it.
+        users = min(users, service.MAX_USERS_PER_ACCOUNT - existing_users)
         for i in range(users):
             n = existing_users + i
             service.add_user(session, contact_id=contact_id, name=f"Bench User {n}",
                              email=f"bench.user{n}@dupont.example")
+        session.commit()
+        placed = session.scalar(select(func.count()).select_from(models.Order)
+                                .where(models.Order.account_id == contact.account_id))
+        if placed < orders:
+            raise RuntimeError(f"the history holds {placed} orders, not at least {orders}")
 
 
 def same_situation(app) -> None:
