@@ -293,10 +293,15 @@ def _load(root: Path, files: dict, categories: dict, cache_dir, workers) -> "Art
                 changed.append((str(path), stat.st_size, stat.st_mtime_ns, listed[-1][2]))
     known = cache.metas(key for _lang, _path, key, _data in listed)
     articles = []
-    for lang, path, key, data in listed:
+    for i, (lang, path, key, data) in enumerate(listed):
+        listed[i] = None  # the file's bytes go as soon as it is parsed
         meta = known.get(key)
         if meta is None:
-            articles.append(parse_article(path, lang, categories, data))
+            article = parse_article(path, lang, categories, data)
+            # Rendering reads the file again (in a worker, for a cold cache): holding every
+            # body here until then would double the memory of a first start.
+            article.body = ""
+            articles.append(article)
             continue
         if meta["category"] not in categories:  # categories.yaml may have changed since
             raise ArticleError(path, "category", f"unknown category {meta['category']!r} (categories.yaml has: {', '.join(categories) or 'none'})")
@@ -313,10 +318,17 @@ def _load(root: Path, files: dict, categories: dict, cache_dir, workers) -> "Art
 # --- rendering (in worker processes for a cold cache) -----------------------------------------
 
 _PATHS: dict[str, dict[int, str]] = {}  # lang -> id -> URL path, set before the workers fork
+CACHE_WRITE_BATCH = 500  # renderings written to the cache at a time (the rest are not held)
 
 
-def _render_one(lang: str, body: str, paths: dict[str, dict[int, str]]):
-    """(Rendered, plain text) of one body, or the RenderProblem's message."""
+def _render_one(lang: str, path: str, key: str, paths: dict[str, dict[int, str]]):
+    """(Rendered, plain text) of one article file, or why it cannot be rendered.
+
+    The body is read from the file again and must still be the content the loader checked."""
+    raw = Path(path).read_bytes()
+    if content_hash(raw) != key:
+        return "the file changed while the articles were loading: start again"
+    _meta, body = _read_front_matter(Path(path), raw)
     try:
         rendered = render_article(body, lang, paths[lang].get)
     except RenderProblem as problem:
@@ -324,22 +336,26 @@ def _render_one(lang: str, body: str, paths: dict[str, dict[int, str]]):
     return rendered, markdown_to_text(index_text(body))
 
 
-def _render_chunk(items: list[tuple[str, str]]) -> list:
-    return [_render_one(lang, body, _PATHS) for lang, body in items]
+def _render_chunk(items: list[tuple[str, str, str]]) -> list:
+    return [_render_one(lang, path, key, _PATHS) for lang, path, key in items]
 
 
-def _render_many(items: list[tuple[str, str]], paths, workers: int | None) -> list:
-    """Render (lang, body) items, across processes when there are many and fork is available."""
+def _render_many(items: list[tuple[str, str, str]], paths, workers: int | None):
+    """Render (lang, path, content hash) items in order, one result at a time, across
+    processes when there are many and fork is available."""
     workers = workers or os.cpu_count() or 1
     if workers < 2 or len(items) < PARALLEL_RENDER_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        return [_render_one(lang, body, paths) for lang, body in items]
+        for lang, path, key in items:
+            yield _render_one(lang, path, key, paths)
+        return
     global _PATHS
     _PATHS = paths
     try:
         size = max(20, len(items) // (workers * 8))
         chunks = [items[i:i + size] for i in range(0, len(items), size)]
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return [result for chunk in pool.map(_render_chunk, chunks) for result in chunk]
+            for chunk in pool.map(_render_chunk, chunks):
+                yield from chunk
     finally:
         _PATHS = {}
 
@@ -426,10 +442,7 @@ class ArticleStore:
                 anchors[article.content_hash], links[article.content_hash] = meta["anchors"], meta["links"]
             else:
                 todo.append(article)
-        for article in todo:
-            if not article.body:  # cached, but a linked article's URL changed: read the source again
-                article.body = parse_article(article.path, article.lang, self.categories).body
-        results = _render_many([(a.lang, a.body) for a in todo], paths, workers)
+        results = _render_many([(a.lang, str(a.path), a.content_hash) for a in todo], paths, workers)
         rows = []
         for article, result in zip(todo, results):
             if isinstance(result, str):
@@ -441,7 +454,9 @@ class ArticleStore:
             meta = dict(article.meta(), anchors=anchors[key], links=links[key],
                         paths={str(i): paths[article.lang][i] for i in {link.article_id for link in rendered.links}})
             rows.append((key, meta, rendered, plain))
-            article.body = ""
+            if len(rows) >= CACHE_WRITE_BATCH:
+                self.cache.put(rows)
+                rows = []
         if rows:
             self.cache.put(rows)
         for article in self.all_articles():
