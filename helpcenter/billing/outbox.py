@@ -389,3 +389,11 @@ def send_after_commit(session: Session, mail_settings, message_id: int | None, d
     if message_id is None or mail_settings is None or not mail_settings.enabled:
         return
     transaction.after_commit(session, lambda s: deliver_message(s, mail_settings, message_id), description)
+
+
+def deliver_after_commit(session: Session, settings: MailSettings, message_id: int, description: str) -> None:
+    """Deliver the queued message once the caller commits, as deliver_message() does (without a
+    mail server: logged, and printed in development); never if the caller rolls back."""
+    from helpcenter.billing import transaction
+
+    transaction.after_commit(session, lambda s: deliver_message(s, settings, message_id), description)
