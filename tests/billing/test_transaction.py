@@ -125,3 +125,28 @@ def test_rollback_forgets_what_waited_for_the_commit(app, db_session, new_sessio
     with new_session() as other:
         assert _misses(other) == set()
     assert ran == []
+
+
+# --- one rule: nothing else commits or rolls back the application database ------------------
+
+# The request's hook, the module that says how, and the CLI commands (callers themselves); the
+# help search index and render cache commit their own SQLite files, not the application database.
+MAY_END_TRANSACTIONS = {"helpcenter/db.py", "helpcenter/billing/transaction.py", "helpcenter/cli.py",
+                        "helpcenter/help/search.py", "helpcenter/help/cache.py"}
+
+
+def test_no_commit_or_rollback_outside_the_request_the_cli_and_transaction_py():
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    found = []
+    for path in sorted((root / "helpcenter").rglob("*.py")):
+        name = path.relative_to(root).as_posix()
+        if name in MAY_END_TRANSACTIONS:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("commit", "rollback", "begin_nested") and not node.args):
+                found.append(f"{name}:{node.lineno} .{node.func.attr}()")
+    assert found == [], "use transaction.commit_now/rollback/savepoint with a reason:\n" + "\n".join(found)
