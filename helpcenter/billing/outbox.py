@@ -281,7 +281,8 @@ def deliver_message(session: Session, settings: MailSettings, message_id: int) -
     """Send one message now (right after the commit that queued it); True when sent.
 
     It runs in transactions of its own (the claim, then the outcome, each committed at once):
-    call it with nothing of the caller's pending, as after_commit() does. Never raises for a delivery problem: the message stays in the outbox for a retry."""
+    call it with nothing of the caller's pending, as after_commit() does. Never raises for a
+    delivery problem: the message stays in the outbox for a retry."""
     if not settings.enabled:
         _log_kept(session, [message_id], settings)
         return False
