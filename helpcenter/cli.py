@@ -3,6 +3,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+# A command is the caller of the operations it runs: it commits (transaction.commit, which runs
+# what waits for the commit) or rolls back, as a request does (helpcenter/db.py).
+from helpcenter.billing import transaction
+
 db_cli = AppGroup("db", help="Database schema.")
 articles_cli = AppGroup("articles", help="Help articles.")
 
@@ -26,7 +30,7 @@ def seed_demo_command():
     seed_demo(session, current_app.extensions["clock"].today(), current_app.extensions["passwords"])
     from helpcenter.staff import seed_demo_staff
     seed_demo_staff(session, current_app.extensions["passwords"])
-    session.commit()
+    transaction.commit(session)
     click.echo("demo data loaded")
 
 
@@ -48,7 +52,7 @@ def demo_command(yes):
     today = current_app.extensions["clock"].today()
     session = get_session()
     seed_demo(session, today)
-    session.commit()
+    transaction.commit(session)
     click.echo(f"fresh demo database for today = {today.isoformat()}")
 
 
@@ -78,7 +82,7 @@ def prune_command(dry_run):
     if dry_run:
         session.rollback()
     else:
-        session.commit()
+        transaction.commit(session)
     verb = "would delete" if dry_run else "deleted"
     for result in results:
         click.echo(f"{result.table}: {verb} {result.rows} row(s) older than {result.keep.days} days")

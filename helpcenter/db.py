@@ -51,7 +51,7 @@ def get_session() -> Session:
 
 
 def _commit_session(response):
-    """The request owns the transaction: billing operations only flush. Any answer but a
+    """The request owns the transaction: operations only flush. Any answer but a
     server error commits (a refused sign-in still records its failure); a server error rolls
     back. What waits for the commit (an email to send) runs after it."""
     from helpcenter.billing import transaction

@@ -57,8 +57,7 @@ def authenticate_staff(db: Session, email: str, password: str, passwords: Passwo
     ip = ip and str(ip)[:45]
     ip_is = SignInFailure.ip.is_(None) if ip is None else SignInFailure.ip == ip
     db.execute(delete(SignInFailure).where(SignInFailure.email == address, ip_is))
-    db.commit()
-    return member
+    return member  # the request commits the forgiven failures (and a new hash) with the sign-in
 
 
 def current_staff() -> StaffMember | None:

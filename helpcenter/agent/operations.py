@@ -1,5 +1,6 @@
 """What an agent does beyond reading: looking at a customer's trail (recorded in the account's
-audit trail), marking a request answered; and the trail as the page shows it."""
+audit trail), marking a request answered; and the trail as the page shows it. Like every
+operation, these only flush: the request commits or rolls back (helpcenter/db.py)."""
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -55,7 +56,6 @@ def view_trail(db: Session, member: StaffMember, reference: str, *, ip: str | No
                                           .where(billing_models.EmailMessage.order_id.in_([o.id for o in page.orders]))
                                           .order_by(billing_models.EmailMessage.created_at)))
         _audit(db, member, contact.account_id, TRAIL_VIEWED, {"reference": reference}, ip, now)
-    db.commit()
     return page
 
 
@@ -64,7 +64,6 @@ def mark_answered(db: Session, member: StaffMember, request_id: int, *, ip: str 
     req = sources.mark_request_answered(db, request_id, now)
     if req is not None and req.account_id is not None:
         _audit(db, member, req.account_id, REQUEST_ANSWERED, {"request": request_id}, ip, now)
-    db.commit()
     return req
 
 

@@ -26,8 +26,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, LoginManager, current_user, login_user, logout_user
 from flask_login import login_required as _flask_login_required
 
-# Keys a sign-in carries over from the anonymous session; everything else is dropped.
-KEPT_AT_SIGN_IN = ("wizard_runs",)
 EXPIRED_NOTICE = _l("You were signed out after a period without activity. Sign in again to continue where you were.")
 SIGNED_IN_AT = "signed_in_at"  # session keys: POSIX seconds from the app's clock
 SEEN_AT = "seen_at"
@@ -113,9 +111,7 @@ def sign_in_contact(contact) -> None:
     """Start a fresh session for this contact (a new session, never the pre-sign-in one)."""
     from helpcenter.billing import identity
     from helpcenter.db import get_session
-    keep = {k: session[k] for k in KEPT_AT_SIGN_IN if k in session}
-    session.clear()
-    session.update(keep)
+    session.clear()  # nothing of the anonymous session is carried over (a run lives in its URL)
     session.permanent = True
     generation = identity.session_generation(get_session(), contact.contact_id) or 0
     login_user(SignedInContact(contact, generation))

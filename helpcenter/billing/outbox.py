@@ -24,7 +24,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from helpcenter.billing import models as m
-from helpcenter.billing import read
+from helpcenter.billing import read, transaction
 from helpcenter.config import PROJECT_ROOT
 from helpcenter.formatting import format_day, format_money
 
@@ -253,7 +253,7 @@ def _claim(session: Session, settings: MailSettings, message_id: int) -> m.Email
         .where(table.c.id == message_id, table.c.sent_at.is_(None),
                or_(table.c.claimed_until.is_(None), table.c.claimed_until < now))
         .values(claimed_until=lease, attempts=table.c.attempts + 1, last_attempt_at=now))
-    session.commit()
+    transaction.commit_now(session, "the claim, before the send: another sender must see it")
     if result.rowcount != 1:
         return None
     return session.scalar(select(m.EmailMessage).where(m.EmailMessage.id == message_id)
@@ -267,7 +267,7 @@ def _finish(session: Session, message: m.EmailMessage, error: Exception | None) 
     else:
         message.last_error = f"{type(error).__name__}: {error}"[:500]
     message.claimed_until = None
-    session.commit()
+    transaction.commit_now(session, "the outcome of the send, at once: the server has the message")
 
 
 def _connect(settings: MailSettings) -> smtplib.SMTP:
@@ -280,7 +280,9 @@ SEND_ERRORS = (smtplib.SMTPException, OSError, socket.timeout)
 def deliver_message(session: Session, settings: MailSettings, message_id: int) -> bool:
     """Send one message now (right after the commit that queued it); True when sent.
 
-    Never raises for a delivery problem: the message stays in the outbox for a retry."""
+    It runs in transactions of its own (the claim, then the outcome, each committed at once):
+    call it with nothing of the caller's pending, as after_commit() does. Never raises for a
+    delivery problem: the message stays in the outbox for a retry."""
     if not settings.enabled:
         _log_kept(session, [message_id], settings)
         return False
@@ -342,7 +344,7 @@ def deliver_pending(session: Session, settings: MailSettings) -> DeliveryReport:
     """Send every unsent message (retrying failed ones) over one SMTP connection."""
     if not settings.enabled:
         kept = _log_kept(session, settings=settings)
-        session.rollback()
+        transaction.rollback(session, "only read: end the read")
         return DeliveryReport(sent=0, failed=0, pending=kept, enabled=False)
     ids = session.scalars(select(m.EmailMessage.id).where(m.EmailMessage.sent_at.is_(None))
                           .order_by(m.EmailMessage.id)).all()
@@ -377,15 +379,19 @@ def deliver_pending(session: Session, settings: MailSettings) -> DeliveryReport:
         _hang_up(smtp)
     remaining = session.scalar(select(func.count()).select_from(m.EmailMessage)
                                .where(m.EmailMessage.sent_at.is_(None))) or 0
-    session.rollback()
+    transaction.rollback(session, "only read: end the read")
     return DeliveryReport(sent=sent, failed=failed, pending=remaining)
 
 
 def send_after_commit(session: Session, mail_settings, message_id: int | None, description: str) -> None:
     """With a mail server set, send the queued message once the caller commits; a failed send
     stays in the outbox for the retry command and what was committed stands."""
-    from helpcenter.billing import transaction
-
     if message_id is None or mail_settings is None or not mail_settings.enabled:
         return
     transaction.after_commit(session, lambda s: deliver_message(s, mail_settings, message_id), description)
+
+
+def deliver_after_commit(session: Session, settings: MailSettings, message_id: int, description: str) -> None:
+    """Deliver the queued message once the caller commits, as deliver_message() does (without a
+    mail server: logged, and printed in development); never if the caller rolls back."""
+    transaction.after_commit(session, lambda s: deliver_message(s, settings, message_id), description)

@@ -53,9 +53,10 @@ def _send(form: ContactForm, contact) -> int:
         page=safe_next(form.page.data), lang=current_language(),
         account_id=contact.account_id if contact else None, contact_id=contact.contact_id if contact else None,
         now=datetime.now(timezone.utc), translations_dir=current_app.config["TRANSLATIONS_DIR"])
-    db.commit()
-    # After the commit, like the order confirmation: a failed send stays in the outbox for send-mail.
-    outbox.deliver_message(db, outbox.MailSettings.from_mapping(current_app.config), message_id)
+    # Sent once the request commits, like the order confirmation: a failed send stays in the
+    # outbox for send-mail; a request that fails rolls back both the request and its email.
+    outbox.deliver_after_commit(db, outbox.MailSettings.from_mapping(current_app.config), message_id,
+                                "the acknowledgement of a support request")
     return support_request.id
 
 

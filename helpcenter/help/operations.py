@@ -1,10 +1,13 @@
-"""What the help pages write: feedback on an article, and searches that found nothing."""
+"""What the help pages write: feedback on an article, and searches that found nothing.
+
+Like every operation, these only flush: the request commits (helpcenter/db.py)."""
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from helpcenter.billing import transaction
 from helpcenter.help.models import ArticleFeedback, SearchMiss
 
 
@@ -12,7 +15,7 @@ def record_feedback(session: Session, article_id: int, lang: str, helpful: bool,
     """Keep one "was this helpful" answer."""
     feedback = ArticleFeedback(article_id=article_id, lang=lang, helpful=helpful, created_at=now)
     session.add(feedback)
-    session.commit()
+    session.flush()  # its id goes into the link that asks what was missing
     return feedback
 
 
@@ -23,7 +26,6 @@ def explain_feedback(session: Session, feedback_id: int, article_id: int, reason
         .where(ArticleFeedback.id == feedback_id, ArticleFeedback.article_id == article_id,
                ArticleFeedback.helpful.is_(False), ArticleFeedback.reason.is_(None))
         .values(reason=reason, comment=comment or None))
-    session.commit()
     return done.rowcount == 1
 
 
@@ -35,14 +37,13 @@ def record_search_miss(session: Session, lang: str, query: str, now: datetime) -
     bump = (update(SearchMiss).where(SearchMiss.lang == lang, SearchMiss.query == query)
             .values(count=SearchMiss.count + 1, last_seen=now))
     if session.execute(bump).rowcount == 0:
-        session.add(SearchMiss(lang=lang, query=query, count=1, first_seen=now, last_seen=now))
         try:
-            session.commit()
+            with transaction.savepoint(session):
+                session.add(SearchMiss(lang=lang, query=query, count=1, first_seen=now, last_seen=now))
+                session.flush()
             return
-        except IntegrityError:  # another request counted the same query first
-            session.rollback()
+        except IntegrityError:  # another request counted the same query first: count on its row
             session.execute(bump)
-    session.commit()
 
 
 def search_misses(session: Session, lang: str | None = None) -> list[SearchMiss]:

@@ -139,6 +139,15 @@ class PageCache:
         with self._lock:
             self._entries.clear()
 
+    def __len__(self) -> int:
+        """How many pages are stored."""
+        return len(self._entries)
+
+    def entries(self) -> list[Entry]:
+        """A snapshot of the stored pages, oldest first."""
+        with self._lock:
+            return list(self._entries.values())
+
 
 def init_app(app) -> None:
     app.config.setdefault("PAGE_CACHE_MAX_AGE", DEFAULT_MAX_AGE)

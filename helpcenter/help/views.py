@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.routing import BuildError
 
 from helpcenter.articles import SEAT_CHANGE
+from helpcenter.billing import transaction
 from helpcenter.db import get_session
 from helpcenter.extensions import csrf
 from helpcenter.help.forms import MissingForm
@@ -200,9 +201,9 @@ def search():
     if results.query and not results.hits:
         try:
             record_search_miss(get_session(), g.lang, results.query, current_app.extensions["clock"].now())
-        except SQLAlchemyError:  # counting content gaps must never cost the reader the page
+        except SQLAlchemyError:
             log.exception("could not record a search without results")
-            get_session().rollback()
+            transaction.rollback(get_session(), "counting content gaps must never cost the reader the page")
     categories = [c for c in store.categories.values() if store.in_category(c.key, g.lang)]
     suggestion_link = None
     if results.suggestion:

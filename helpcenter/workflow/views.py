@@ -20,7 +20,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 
 from helpcenter.auth import current_contact
 from helpcenter.billing import errors as billing_errors
-from helpcenter.billing import accounts
+from helpcenter.billing import accounts, transaction
 from helpcenter.db import get_session
 from helpcenter.help.store import article_url, step_html
 from helpcenter.i18n import LANGUAGES, localized_blueprint, preferred_language
@@ -106,20 +106,22 @@ class StepContext:
 
     def stale(self, step: Step | str | None = None):
         """A submit from an outdated page: nothing is changed; show the current state."""
-        get_session().rollback()
+        transaction.rollback(get_session(), "a submit from an outdated page changes nothing, though it gets a redirect")
         flash(str(STALE_NOTICE), "warning")
         return self.redirect(step or self.step)
 
     def save(self, **values) -> bool:
-        """Store values on the run and commit; False when another request changed it meanwhile."""
+        """Store values on the run and commit; False (nothing of the request kept) when another
+        request changed the run meanwhile."""
         session = get_session()
         if values:
             self.run.update(**values)
         try:
             session.add(self.run)
-            session.commit()
+            transaction.commit_now(session, "the run's new revision: a twin submit is stale at once, and the run's "
+                                            "row lock is never held while a billing operation locks the account")
         except StaleDataError:
-            session.rollback()
+            transaction.rollback(session, "the run changed meanwhile: this submit changes nothing")
             return False
         self.progress.forget()
         return True
@@ -162,9 +164,10 @@ class StepContext:
         session = get_session()
         if self.run is not None and (session.new or session.dirty):
             try:
-                session.commit()
-            except StaleDataError:  # the run changed meanwhile: its trail entry is not worth a failure
-                session.rollback()
+                transaction.commit_now(session, "the trail entry before the page: a run changed meanwhile "
+                                                "costs the entry, not the page")
+            except StaleDataError:
+                transaction.rollback(session, "the run changed meanwhile: its trail entry is not worth a failure")
         excerpt = excerpt_url = None
         if self.step.article_step:
             excerpt = step_html(self.workflow.article, g.lang, self.step.article_step)
@@ -354,7 +357,7 @@ def _context_or_none() -> StepContext | None:
 
 def _refused(error):
     """The backend says this contact may not use the workflow (role or account changed): show why."""
-    get_session().rollback()
+    transaction.rollback(get_session(), "a refusal keeps nothing of the step's work, though it gets a redirect")
     ctx = _context_or_none()
     if ctx is None or ctx.contact is None:
         return current_app.handle_http_exception(Forbidden())
@@ -365,15 +368,13 @@ def _refused(error):
         # The contact still looks allowed: the first refusal page that matches the code.
         refusals = [s for s in ctx.workflow.steps if s.refusal]
         target = next((s for s in refusals if s.refusal == error.code), refusals[-1])
-    ctx.record("refusal", code=error.code)
-    if ctx.run is not None:
-        get_session().commit()
+    ctx.record("refusal", code=error.code)  # committed by the request, with the redirect
     return redirect(url_for(f"{ctx.workflow.blueprint}.{target.endpoint}"), 303)
 
 
 def _not_found(_error):
     """Missing, or another account's: the site's 404 page (ids reveal nothing)."""
-    get_session().rollback()
+    transaction.rollback(get_session(), "a 404 keeps nothing of the step's work (the request would commit it)")
     return current_app.handle_http_exception(NotFound())
 
 

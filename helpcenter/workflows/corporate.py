@@ -11,6 +11,7 @@ from helpcenter.billing import corporate as billing_corporate
 from helpcenter.billing import errors as billing_errors
 from helpcenter.billing import outbox
 from helpcenter.billing import service as billing
+from helpcenter.billing import transaction
 from helpcenter.messages import billing_error_message, seat_count
 from helpcenter.workflow.forms import StepForm, strip
 
@@ -53,32 +54,30 @@ def _suggested(ctx, subscriptions):
 
 
 def _send_quote_request(ctx, form) -> tuple[bool, int]:
-    """(sent, status): the two emails are queued, committed, then delivered; or the form's error."""
+    """(sent, status): the two emails are queued, then delivered once the request commits; or the
+    form's error, with nothing of the request kept."""
     db = ctx.session
     try:
-        sent = billing_corporate.request_seat_quote(
-            db, contact_id=ctx.contact.contact_id, subscription_id=form.subscription.data,
-            seats=form.quantity.data, locale=g.lang, now=datetime.now(timezone.utc),
-            translations_dir=current_app.config["TRANSLATIONS_DIR"],
-            portal_url=current_app.config["CORPORATE_PORTAL_URL"])
+        with transaction.savepoint(db):  # a refusal undoes whatever the request had flushed
+            sent = billing_corporate.request_seat_quote(
+                db, contact_id=ctx.contact.contact_id, subscription_id=form.subscription.data,
+                seats=form.quantity.data, locale=g.lang, now=datetime.now(timezone.utc),
+                translations_dir=current_app.config["TRANSLATIONS_DIR"],
+                portal_url=current_app.config["CORPORATE_PORTAL_URL"])
     except billing_errors.SeatChangeRefused as error:
-        db.rollback()
         form.refuse("quantity", billing_error_message(error))
         return False, 422
     except billing_errors.NotFound:
-        db.rollback()
         form.refuse("subscription", _("Choose the product of your account that the quote is for."))
         return False, 422
     except billing_errors.NotAllowed as error:
-        db.rollback()
         if error.code != "too_many_requests":
             raise
         form.refuse("quantity", billing_error_message(error))
         return False, 429
-    db.commit()
     settings = outbox.MailSettings.from_mapping(current_app.config)
     for message_id in sent.message_ids:
-        outbox.deliver_message(db, settings, message_id)
+        outbox.deliver_after_commit(db, settings, message_id, "a request for a corporate quote")
     flash(_("Your request for a quote for %(count)s of %(product)s was sent to %(email)s. A copy is on its way to %(own)s.",
             count=seat_count(sent.seat_type, sent.seats_wanted), product=sent.product_name,
             email=sent.advisor_email, own=ctx.contact.email), "success")

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Regexp
 
 from helpcenter import articles
 from helpcenter.billing import errors as billing_errors
-from helpcenter.billing import accounts, orders, payment_methods, quotes
+from helpcenter.billing import accounts, orders, payment_methods, quotes, transaction
 from helpcenter.billing.outbox import MailSettings
 from helpcenter.billing.payments import CardToken
 from helpcenter.billing.read import CardDetails
@@ -394,8 +394,8 @@ def _record_order(ctx, order) -> None:
         if ctx.run.get("order_id") == order.id:
             return
         try:
-            # A savepoint: losing the run's optimistic lock must not undo the order.
-            with ctx.session.begin_nested():
+            # A savepoint: losing the run's optimistic lock must not undo the order (nor its email).
+            with transaction.savepoint(ctx.session):
                 ctx.run.update(order_id=order.id, card=None)
                 ctx.record("order", order=order.id, number=order.number)
                 ctx.finish(order=order.number)

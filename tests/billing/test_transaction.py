@@ -37,3 +37,116 @@ def test_the_email_is_sent_after_the_commit_and_never_after_a_rollback(ids, db_s
     transaction.commit(db_session)
     assert len(smtp_server.received) == 1 and order.number in smtp_server.received[0].as_string()
     assert db_session.scalars(select(m.EmailMessage.sent_at)).one() is not None
+
+
+# --- savepoints: work that may fail half-way inside the caller's transaction ---------------
+
+def _miss(session, query):
+    from datetime import datetime, timezone
+
+    from helpcenter.help.models import SearchMiss
+    now = datetime.now(timezone.utc)
+    session.add(SearchMiss(lang="en", query=query, count=1, first_seen=now, last_seen=now))
+    session.flush()
+
+
+def _misses(session):
+    from helpcenter.help.models import SearchMiss
+    return set(session.scalars(select(SearchMiss.query)))
+
+
+class Boom(Exception):
+    pass
+
+
+def test_a_failed_savepoint_undoes_its_own_work_and_actions_only(app, db_session, new_session):
+    ran = []
+    _miss(db_session, "kept")
+    transaction.after_commit(db_session, lambda s: ran.append("before"), "before the savepoint")
+    try:
+        with transaction.savepoint(db_session):
+            _miss(db_session, "undone")
+            transaction.after_commit(db_session, lambda s: ran.append("inside"), "inside the savepoint")
+            raise Boom
+    except Boom:
+        pass
+    transaction.commit(db_session)
+    with new_session() as other:
+        assert _misses(other) == {"kept"}
+    assert ran == ["before"]
+
+
+def test_a_plain_savepoint_rolled_back_keeps_what_waited_before_it(app, db_session):
+    """The engine's own begin_nested() (an order recorded on a run that changed meanwhile): the
+    order's email, registered before the savepoint, is still sent after the commit."""
+    ran = []
+    _miss(db_session, "order")
+    transaction.after_commit(db_session, lambda s: ran.append("email"), "the order's email")
+    try:
+        with db_session.begin_nested():
+            _miss(db_session, "run")
+            raise Boom
+    except Boom:
+        pass
+    transaction.commit(db_session)
+    assert ran == ["email"]
+
+
+def test_a_released_savepoint_waits_for_the_outer_commit(app, db_session):
+    ran = []
+    _miss(db_session, "first")
+    with transaction.savepoint(db_session):
+        transaction.after_commit(db_session, lambda s: ran.append("inside"), "inside the savepoint")
+    assert ran == []
+    db_session.rollback()  # the outer transaction fails: nothing of it follows up
+    _miss(db_session, "next")
+    transaction.commit(db_session)
+    assert ran == [] and _misses(db_session) == {"next"}
+
+
+def test_a_savepoint_opening_the_transaction_is_undone_by_its_rollback(app, db_session, new_session):
+    """On SQLite a SAVEPOINT outside a transaction would start one of its own, committed on release."""
+    db_session.execute(select(1))  # a read: pysqlite has not begun a transaction yet
+    with transaction.savepoint(db_session):
+        _miss(db_session, "inside")
+    with new_session() as other:
+        assert _misses(other) == set()  # released, not committed
+    db_session.rollback()
+    with new_session() as other:
+        assert _misses(other) == set()
+
+
+def test_rollback_forgets_what_waited_for_the_commit(app, db_session, new_session):
+    ran = []
+    _miss(db_session, "gone")
+    transaction.after_commit(db_session, lambda s: ran.append("email"), "an email")
+    transaction.rollback(db_session, "the test gives up")
+    transaction.commit_now(db_session, "the test commits what is left")
+    with new_session() as other:
+        assert _misses(other) == set()
+    assert ran == []
+
+
+# --- one rule: nothing else commits or rolls back the application database ------------------
+
+# The request's hook, the module that says how, and the CLI commands (callers themselves); the
+# help search index and render cache commit their own SQLite files, not the application database.
+MAY_END_TRANSACTIONS = {"helpcenter/db.py", "helpcenter/billing/transaction.py", "helpcenter/cli.py",
+                        "helpcenter/help/search.py", "helpcenter/help/cache.py"}
+
+
+def test_no_commit_or_rollback_outside_the_request_the_cli_and_transaction_py():
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    found = []
+    for path in sorted((root / "helpcenter").rglob("*.py")):
+        name = path.relative_to(root).as_posix()
+        if name in MAY_END_TRANSACTIONS:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("commit", "rollback", "begin_nested") and not node.args):
+                found.append(f"{name}:{node.lineno} .{node.func.attr}()")
+    assert found == [], "use transaction.commit_now/rollback/savepoint with a reason:\n" + "\n".join(found)

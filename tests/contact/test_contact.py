@@ -186,3 +186,48 @@ def test_the_macro_carries_a_workflow_reference_and_never_the_run_id(app):
     assert query["reference"] == ["HC-7K2Q9D"] and query["page"] == ["/fr/wizard/seats/review?x=1"]
     assert "secret-run-id" not in href
     assert re.search(r"Besoin d’aide supplémentaire\u00a0\?", BeautifulSoup(html, "html.parser").get_text())
+
+
+# --- one transaction: the request is stored and acknowledged exactly once --------------------
+
+def test_the_acknowledgement_is_sent_only_after_the_request_is_committed(app, client, smtp_server, monkeypatch):
+    from helpcenter.billing import outbox
+    seen_at_send = []
+    real_deliver = outbox.deliver_message
+
+    def deliver(session, settings, message_id):
+        with app.extensions["db_sessionmaker"]() as other:  # what another connection sees: the committed
+            seen_at_send.append((len(other.scalars(select(SupportRequest)).all()),
+                                 len(other.scalars(select(billing_models.EmailMessage)).all())))
+        return real_deliver(session, settings, message_id)
+
+    monkeypatch.setattr(outbox, "deliver_message", deliver)
+    assert send(client, "en", {"email": "someone@example.org", "message": "Where is my invoice?"}).status_code == 303
+    assert seen_at_send == [(1, 1)]
+    assert len(smtp_server.received) == 1
+
+
+def test_a_request_that_fails_after_storing_lands_once_when_sent_again(app, client, db_session, smtp_server,
+                                                                       monkeypatch):
+    """A server error after the request was stored: nothing is kept and nothing is sent (the 500
+    page says nothing was changed), so sending the form again makes exactly one request."""
+    from helpcenter.contact import views
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # the 500 page, as in production
+    real_url_for = views.url_for
+
+    def failing_url_for(endpoint, **kwargs):
+        if endpoint == "contact.sent":
+            raise RuntimeError("a failure after the request was stored")
+        return real_url_for(endpoint, **kwargs)
+
+    monkeypatch.setattr(views, "url_for", failing_url_for)
+    data = {"email": "someone@example.org", "message": "Where is my invoice?"}
+    assert send(client, "en", data).status_code == 500
+    assert db_session.scalars(select(SupportRequest)).all() == []
+    assert db_session.scalars(select(billing_models.EmailMessage)).all() == []
+    assert smtp_server.received == []
+    monkeypatch.undo()
+    assert send(client, "en", data).status_code == 303
+    assert len(db_session.scalars(select(SupportRequest)).all()) == 1
+    [kept] = db_session.scalars(select(billing_models.EmailMessage)).all()
+    assert kept.sent_at is not None and len(smtp_server.received) == 1

@@ -105,11 +105,33 @@ def test_a_hung_smtp_server_is_cut_by_the_timeout(app_config, sec, silent_smtp, 
 
 @pytest.mark.postgresql  # SQLite: one file, no server pool
 def test_the_pool_is_bounded(app):
+    """Seen through the pool's public counters: DB_POOL_SIZE + DB_MAX_OVERFLOW connections at
+    most; one more waits (up to the pool's timeout) until one is given back. (Pre-ping has no
+    public accessor: the next test shows it working.)"""
     engine = app.extensions["db_engine"]
     assert engine.dialect.name == "postgresql"
-    assert engine.pool.size() == app.config["DB_POOL_SIZE"]
-    assert engine.pool._max_overflow == app.config["DB_MAX_OVERFLOW"]
-    assert engine.pool._pre_ping is True and engine.pool._timeout > 0
+    pool = engine.pool
+    assert pool.size() == app.config["DB_POOL_SIZE"] and pool.timeout() > 1
+    limit = app.config["DB_POOL_SIZE"] + app.config["DB_MAX_OVERFLOW"]
+    held = [engine.connect() for _ in range(limit)]
+    got_one = threading.Event()
+
+    def one_more():
+        with engine.connect():
+            got_one.set()
+
+    waiter = threading.Thread(target=one_more)
+    try:
+        assert pool.checkedout() == limit and pool.overflow() == app.config["DB_MAX_OVERFLOW"]
+        waiter.start()
+        assert not got_one.wait(1), "a connection beyond the pool's bound was opened"
+        held.pop().close()
+        assert got_one.wait(5), "the waiting checkout did not get the connection given back"
+    finally:
+        for connection in held:
+            connection.close()
+        waiter.join(15)
+    assert pool.checkedout() == 0
 
 
 @pytest.mark.postgresql

@@ -83,8 +83,10 @@ def enumerate_routes(app) -> list[Target]:
     targets = []
     for rule in app.url_map.iter_rules():
         methods = tuple(sorted(m for m in rule.methods if m not in ("HEAD", "OPTIONS")))
-        targets.append(Target(rule.rule, rule.endpoint, methods,
-                              {name: type(conv).__name__ for name, conv in rule._converters.items()}))
+        # The converter of each argument, from the rule's text and the map's public converter table.
+        converters = {name: app.url_map.converters[kind or "default"].__name__
+                      for kind, name in ARG_RE.findall(rule.rule)}
+        targets.append(Target(rule.rule, rule.endpoint, methods, converters))
     return sorted(targets, key=lambda t: t.rule)
 
 

@@ -216,3 +216,27 @@ def test_a_debt_is_its_own_line_on_review_confirm_and_done(visitor, db_session, 
     done = visitor.place_order(page)
     assert visitor.step(done) == "done"
     assert done_line in visitor.text(done)
+
+
+def test_an_order_recorded_on_a_run_changed_meanwhile_still_sends_its_confirmation(visitor, db_session, smtp_server,
+                                                                                    monkeypatch):
+    """The order's email waits for the request's commit; the savepoint that loses the run's
+    optimistic lock (a twin request changed the run) rolls back only its own work, not the email."""
+    from flask import g
+    from sqlalchemy import text
+
+    from helpcenter.billing import orders
+    real_place_order = orders.place_order
+
+    def place_order_then_the_run_changes(session, *args, **kwargs):
+        order = real_place_order(session, *args, **kwargs)
+        session.execute(text("UPDATE workflow_runs SET revision = revision + 1 WHERE id = :id"),
+                        {"id": g.workflow_ctx.run.id})
+        return order
+
+    monkeypatch.setattr(orders, "place_order", place_order_then_the_run_changes)
+    done = visitor.place_order(visitor.to_confirm("dupont", 8))
+    assert visitor.step(done) == "done"
+    from helpcenter.billing.accounts import order_number
+    [order] = db_session.scalars(select(bm.Order)).all()
+    assert len(smtp_server.received) == 1 and order_number(order.id) in smtp_server.received[0].as_string()

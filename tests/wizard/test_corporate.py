@@ -164,3 +164,52 @@ def test_quote_requests_are_limited_per_account(visitor, db_session):
     assert r.status_code == 429
     assert "Several quote requests were sent from your account in the last hour." in visitor.text(r)
     assert len(quote_requests(db_session)) == 10  # five requests, two emails each
+
+
+# --- one transaction: the request commits the emails, then they are sent ----------------------
+
+def test_a_refused_request_keeps_nothing_of_what_it_flushed(visitor, app, db_session, smtp_server, monkeypatch):
+    """A refusal after the operation queued an email (a check made late): the page is a 422,
+    which the request commits, yet no email is kept."""
+    from helpcenter.billing import corporate, errors
+    real = corporate.request_seat_quote
+
+    def refuses_late(session, **kwargs):
+        real(session, **kwargs)  # both emails queued and flushed
+        raise errors.SeatChangeRefused("out_of_range", minimum=1, maximum=100_000)
+
+    monkeypatch.setattr(corporate, "request_seat_quote", refuses_late)
+    page = visitor.sign_in("globex")
+    r = visitor.submit(page, {"quantity": "260"}, button=r"quote", has=("quantity",))
+    assert r.status_code == 422
+    assert visitor.soup(r).select_one('.error-summary a[href="#quantity"]') is not None
+    assert quote_requests(db_session) == [] and smtp_server.received == []
+
+
+def test_the_emails_are_sent_after_the_commit_and_not_at_all_when_the_request_fails(visitor, app, db_session,
+                                                                                    smtp_server, monkeypatch):
+    from helpcenter.billing import outbox
+    from helpcenter.workflows import corporate
+    page = visitor.sign_in("globex")
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # the 500 page, as in production
+
+    def failing_flash(*args, **kwargs):
+        raise RuntimeError("a failure after the emails were queued")
+
+    monkeypatch.setattr(corporate, "flash", failing_flash)
+    r = visitor.submit(page, {"quantity": "260"}, button=r"quote", has=("quantity",), follow=False)
+    assert r.status_code == 500
+    assert quote_requests(db_session) == [] and smtp_server.received == []  # "nothing was changed"
+    monkeypatch.undo()
+    committed_at_send = []
+    real_deliver = outbox.deliver_message
+
+    def deliver(session, settings, message_id):
+        with app.extensions["db_sessionmaker"]() as other:
+            committed_at_send.append(len(quote_requests(other)))
+        return real_deliver(session, settings, message_id)
+
+    monkeypatch.setattr(outbox, "deliver_message", deliver)
+    r = visitor.submit(page, {"quantity": "260"}, button=r"quote", has=("quantity",))
+    assert r.status_code == 200 and committed_at_send == [2, 2]
+    assert len(quote_requests(db_session)) == 2 and len(smtp_server.received) == 2
