@@ -217,6 +217,8 @@ def measure(report, quick: bool = False) -> None:
                              ("article", f"/{lang}/articles/1")]
                     for label, path in (plain[::2] if quick else plain):
                         check(label, srv.url + path)
+                    # One new card per payment-details walk: 4 in a full run, under the new-card
+                    # limit of 5 per 10 minutes per IP (config.py RATELIMIT_NEW_CARD).
                     for workflow, walker in (("seats", walk), ("payment", walk_payment)):
                         browser = Browser(HttpTransport(srv.url))
 

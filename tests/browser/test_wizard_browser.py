@@ -316,6 +316,9 @@ def test_declined_card_is_shown_and_accessible(page, server):
     expect(page.locator("#cardholder")).to_have_value("Claire Dupont")
     expect(page.locator("#new-card")).to_be_visible()
     assert_accessible(page)
+    # Fields with an error stay on screen even when the card on file is chosen again.
+    page.locator('label[for="payment_method-saved"]').click()
+    expect(page.locator("#cardholder")).to_be_visible()
 
 
 # Sums the layout shifts of the page so far that no input caused (what CLS is made of).
