@@ -1,4 +1,7 @@
-"""Walks the seat workflow like a browser without JavaScript: GET a step, fill its form, POST.
+"""Walks the two workflows like a browser without JavaScript: GET a step, fill its form, POST.
+
+`walk` goes through the seat workflow, `walk_payment` through the payment-details workflow
+(article 5: a new card, the VAT number, confirm), both with the demo data of SPEC.md 7.
 
 Works over any transport with `request(method, url, data) -> (status, location, body)` and
 no automatic redirects, so that callers can count or inspect every single request: the
@@ -16,6 +19,12 @@ from bs4 import BeautifulSoup
 
 EMAIL, PASSWORD = "billing@dupont.example", "demo-pass-fr"
 STEPS = ("sign-in", "product", "seats", "review", "payment", "confirm", "done")
+PAYMENT_STEPS = ("sign-in", "card", "vat", "confirm", "done")
+WORKFLOW_STEPS = {"seats": STEPS, "payment": PAYMENT_STEPS}
+# The sandbox gateway's card that always succeeds, and a valid French VAT number (SPEC.md 6, 7).
+NEW_CARD = {"card_number": "4242 4242 4242 4242", "exp_month": "12", "exp_year": "2031", "cvc": "123",
+            "cardholder": "Claire Dupont"}
+VAT_NUMBER = "FR40303265045"
 
 
 class FlaskTransport:
@@ -74,10 +83,17 @@ class Page:
     requests: list = field(default_factory=list)
 
     @property
+    def workflow(self) -> str | None:
+        """"seats" or "payment" for a page of a workflow, else None."""
+        parts = urllib.parse.urlsplit(self.url).path.strip("/").split("/")
+        return parts[2] if len(parts) >= 4 and parts[1] == "wizard" and parts[2] in WORKFLOW_STEPS else None
+
+    @property
     def step(self) -> str | None:
-        path = urllib.parse.urlsplit(self.url).path.rstrip("/")
-        name = path.rsplit("/", 1)[-1]
-        return name if "/wizard/seats/" in self.url and name in STEPS else None
+        """The step's name when the page is one of its workflow's steps (not a refusal page)."""
+        name = urllib.parse.urlsplit(self.url).path.rstrip("/").rsplit("/", 1)[-1]
+        workflow = self.workflow
+        return name if workflow and name in WORKFLOW_STEPS[workflow] else None
 
 
 class Browser:
@@ -213,6 +229,37 @@ def walk(browser: Browser, lang: str, quantity: int | None = None, visit=None) -
         else:  # the step's second button (Checkout, once the cart holds the count)
             page = browser.submit(page, {}, prefer="checkout")
     raise RuntimeError("the workflow did not reach the done page")
+
+
+def walk_payment(browser: Browser, lang: str, visit=None, new_card: bool = True) -> dict:
+    """Go through the payment-details workflow from its start link to the done page; {name: Page}.
+
+    Signs in as the demo billing contact of Atelier Dupont (FR, so the VAT step applies), checks
+    the sandbox's good card (or keeps the card on file when `new_card` is false), enters a valid
+    French VAT number and saves. `visit(name, page)` is called on each page as first shown.
+    """
+    pages = {}
+    page = browser.get(f"/{lang}/wizard/payment/")
+    fills = {
+        "sign-in": ({"email": EMAIL, "password": PASSWORD}, None),
+        "card": (dict(NEW_CARD), None) if new_card else ({}, "keep"),
+        "vat": ({"vat_number": VAT_NUMBER}, None),
+        "confirm": ({}, None),
+    }
+    for _ in range(len(PAYMENT_STEPS) + 2):
+        step = page.step
+        if page.status != 200 or page.workflow != "payment" or step is None:
+            raise RuntimeError(f"payment workflow stopped at {page.url} (HTTP {page.status})")
+        if step in pages:
+            raise RuntimeError(f"payment workflow came back to {step}: {page.url}")
+        pages[step] = page
+        if visit:
+            visit(step, page)
+        if step == "done":
+            return pages
+        values, prefer = fills[step]
+        page = browser.submit(page, values, prefer=prefer)
+    raise RuntimeError("the payment workflow did not reach the done page")
 
 
 def _choice(form, name):

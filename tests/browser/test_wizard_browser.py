@@ -22,6 +22,10 @@ def server(live_server, demo):
     return live_server
 
 
+# The site's script under its content-hashed name (/static/js/site.<hash>.js).
+SITE_JS = re.compile(r"/static/js/site\.[0-9a-f]+\.js$")
+
+
 def visible_text(page) -> str:
     """The page's text with the locale's no-break spaces made plain."""
     return page.inner_text("main").replace("\u202f", " ").replace("\xa0", " ")
@@ -76,7 +80,7 @@ def test_french_flow_from_the_article_to_the_done_page(page, server, smtp_server
 
     check_step(page, "payment", "Paiement et numéro de TVA", "Étape 5 sur 6")
     expect(page.locator("#payment_method-saved")).to_be_checked()
-    expect(page.locator("#new-card")).to_be_hidden()  # JavaScript shows it only for a new card
+    expect(page.locator("#new-card")).to_be_hidden()  # CSS shows it only for a new card
     page.locator('label[for="payment_method-new"]').click()
     expect(page.locator("#new-card")).to_be_visible()
     page.locator('label[for="payment_method-saved"]').click()
@@ -167,7 +171,7 @@ def check_step_without_javascript(chromium, page, step, heading, indicator=None)
     if indicator:
         expect(page.locator("h1 .step-indicator")).to_have_text(indicator)
     context = chromium.new_context(storage_state=page.context.storage_state(), locale="en-GB")
-    context.route("**/static/js/site.js", lambda route: route.abort())
+    context.route(SITE_JS, lambda route: route.abort())
     try:
         twin = context.new_page()
         twin.goto(page.url)
@@ -312,6 +316,89 @@ def test_declined_card_is_shown_and_accessible(page, server):
     expect(page.locator("#cardholder")).to_have_value("Claire Dupont")
     expect(page.locator("#new-card")).to_be_visible()
     assert_accessible(page)
+    # Fields with an error stay on screen even when the card on file is chosen again.
+    page.locator('label[for="payment_method-saved"]').click()
+    expect(page.locator("#cardholder")).to_be_visible()
+
+
+# Sums the layout shifts of the page so far that no input caused (what CLS is made of).
+LAYOUT_SHIFT_JS = """() => new Promise(resolve => {
+  let total = 0;
+  new PerformanceObserver(list => {
+    for (const entry of list.getEntries()) { if (!entry.hadRecentInput) { total += entry.value; } }
+  }).observe({type: "layout-shift", buffered: true});
+  setTimeout(() => resolve(total), 300);
+})"""
+
+
+def open_holding_the_script(chromium, page):
+    """page's URL in a tall window sharing its cookies, the site's script held back; returns the
+    new page and a function that lets the script through and waits for the load event."""
+    # A tall window, so that everything under the form is on screen and a shift of it would count.
+    context = chromium.new_context(storage_state=page.context.storage_state(), locale="en-GB",
+                                   viewport={"width": 1280, "height": 2000})
+    held = []
+    context.route(SITE_JS, lambda route: held.append(route))
+    twin = context.new_page()
+    twin.goto(page.url, wait_until="commit")
+
+    def release():
+        while not held:
+            twin.wait_for_timeout(50)
+        held[0].continue_()
+        twin.wait_for_load_state("load")
+        twin.wait_for_timeout(200)  # a frame or two after the script ran
+
+    return twin, release
+
+
+def to_the_seats_step(page, server, quantity=None):
+    page.goto(f"{server.url}/en/wizard/seats/")
+    sign_in(page, "billing@dupont.example", "demo-pass-fr", "Sign in and continue")
+    page.get_by_role("button", name="Add Agents").click()
+    expect_step(page, "seats", "How many agents")
+    if quantity:
+        page.fill("#quantity", quantity)
+        page.get_by_role("button", name="Add to cart").click()
+        page.get_by_role("button", name="Checkout").click()
+
+
+def test_payment_step_is_laid_out_before_the_script_runs(chromium, page, server):
+    """The new-card fields are hidden from the first paint while the card on file is chosen (CSS,
+    not the script, decides), so nothing shifts when the script arrives; choosing a new card
+    shows them with the script still held back."""
+    to_the_seats_step(page, server, "7")
+    page.get_by_role("button", name="Continue to payment").click()
+    expect_step(page, "payment", "Payment and VAT number")
+    twin, release = open_holding_the_script(chromium, page)
+    try:
+        expect(twin.locator("#payment_method-saved")).to_be_checked()
+        expect(twin.locator("#new-card")).to_be_hidden()
+        expect(twin.get_by_role("button", name="Continue", exact=True)).to_be_visible()
+        release()
+        assert twin.evaluate(LAYOUT_SHIFT_JS) == 0
+        twin.locator('label[for="payment_method-new"]').click()
+        expect(twin.locator("#card_number")).to_be_visible()
+        twin.locator('label[for="payment_method-saved"]').click()
+        expect(twin.locator("#new-card")).to_be_hidden()
+    finally:
+        twin.context.close()
+
+
+def test_seat_stepper_buttons_take_their_place_without_a_shift(chromium, page, server):
+    """The script adds "−" and "+" beside the number field into room kept for them: the field and
+    everything under it stay where they were painted first."""
+    to_the_seats_step(page, server)
+    twin, release = open_holding_the_script(chromium, page)
+    try:
+        expect(twin.locator("#quantity")).to_be_visible()
+        before = [twin.locator(s).bounding_box() for s in ("#quantity", ".button-row button")]
+        release()
+        expect(twin.get_by_role("button", name="Add one seat")).to_be_visible()
+        assert [twin.locator(s).bounding_box() for s in ("#quantity", ".button-row button")] == before
+        assert twin.evaluate(LAYOUT_SHIFT_JS) == 0
+    finally:
+        twin.context.close()
 
 
 @pytest.mark.parametrize("lang, add, cart, checkout, review", [

@@ -45,26 +45,14 @@
   });
 })();
 
-// Seat workflow: focus the error summary, show the new-card fields only when "A new card" is
-// chosen, and ignore a second click on "Place order" (the server already makes it harmless).
+// Workflows: focus the error summary, and ignore a second click on "Place order" (the server
+// already makes it harmless). The new-card fields show and hide by CSS alone (site.css), laid
+// out right from the first paint.
 (function () {
   "use strict";
 
   var summary = document.querySelector("[data-focus-on-load]");
   if (summary) { summary.focus(); }
-
-  document.querySelectorAll("[data-reveal-for]").forEach(function (panel) {
-    var name = panel.getAttribute("data-reveal-for");
-    var value = panel.getAttribute("data-reveal-value");
-    var radios = document.querySelectorAll("input[type=radio][name='" + name + "']");
-    function update() {
-      var chosen = document.querySelector("input[type=radio][name='" + name + "']:checked");
-      panel.hidden = !(chosen !== null && chosen.value === value);
-    }
-    radios.forEach(function (radio) { radio.addEventListener("change", update); });
-    // Fields with errors stay visible whatever is chosen, so nothing typed is hidden.
-    if (!panel.querySelector("[aria-invalid=true]")) { update(); }
-  });
 
   document.querySelectorAll("button[data-prevent-double-submit]").forEach(function (button) {
     var form = button.form;
