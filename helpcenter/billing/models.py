@@ -265,7 +265,7 @@ class LedgerEntry(Base):
 
 
 class GatewayCharge(Base):
-    """A charge as the sandbox gateway records it: one per idempotency key (the quote)."""
+    """A charge as the sandbox gateway records it: one per idempotency key (a quote paid with one card)."""
 
     __tablename__ = "gateway_charges"
 
