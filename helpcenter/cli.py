@@ -92,8 +92,10 @@ def prune_command(dry_run):
 def articles_check():
     """Load, validate and render every article (into the render cache); exit 1 on the first broken one."""
     from helpcenter.help.store import ArticleError, load_store
+    from helpcenter.workflows import all_workflows
     try:
         store = load_store(current_app.config["ARTICLES_DIR"], cache_dir=current_app.config["ARTICLES_CACHE_DIR"] or None)
+        store.check_workflow_links(workflow.name for workflow in all_workflows())
     except ArticleError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"{store.count()} articles are valid")

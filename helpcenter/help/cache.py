@@ -23,7 +23,7 @@ from collections import OrderedDict
 from importlib.metadata import version
 from pathlib import Path
 
-FORMAT = "3"  # change when what is stored, or how an article renders or is indexed, changes
+FORMAT = "4"  # change when what is stored, or how an article renders or is indexed, changes
 SALT = "|".join([FORMAT] + [f"{name} {version(name)}" for name in
                             ("markdown-it-py", "mdit-py-plugins", "nh3", "snowballstemmer")]).encode()
 # Another renderer (or format) starts a file of its own rather than mixing entries.

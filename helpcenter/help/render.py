@@ -2,7 +2,7 @@
 
 The article format (articles-format.md) adds a few conventions to CommonMark:
 `{.steps}` before an ordered list numbers its items `step-1`, `step-2`...; `{#id}` before a
-heading fixes its anchor; `[text](article:3#anchor)` and `[text](wizard:seats)` (or `wizard:payment`) are rewritten
+heading fixes its anchor; `[text](article:3#anchor)` and `[text](wizard:seats)` (any workflow's name) are rewritten
 to the page-language URLs. Whatever the Markdown produces then goes through nh3 with an
 allowlist, so raw HTML, event handlers and javascript: URLs never reach a page.
 """
@@ -40,9 +40,10 @@ RESERVED_IDS = frozenset({
 })
 ANCHOR_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
 ARTICLE_LINK_RE = re.compile(r"article:(\d+)(?:#([A-Za-z][A-Za-z0-9_-]*))?\Z")
-# The guided workflows an article may link to (their URL segment under /<lang>/wizard/).
-WORKFLOW_NAMES = ("seats", "payment")
-WIZARD_LINK_RE = re.compile(r"wizard:(" + "|".join(WORKFLOW_NAMES) + r")(\?[A-Za-z0-9_=&%.-]*)?\Z")
+# A link to a guided workflow: its name (its URL segment under /<lang>/wizard/), maybe a query.
+# The names are the app's workflows (helpcenter/workflows/): the store checks them against the
+# registered ones when the app starts, so that help needs no list of its own.
+WIZARD_LINK_RE = re.compile(r"wizard:([a-z][a-z0-9-]*)(\?[A-Za-z0-9_=&%.-]*)?\Z")
 STEP_ID_RE = re.compile(r"step-\d+\Z")
 
 
@@ -74,6 +75,7 @@ class Rendered:
     anchors: frozenset[str]
     steps: dict[int, str] = field(default_factory=dict)  # n -> sanitized inner HTML of #step-n
     links: tuple[InternalLink, ...] = ()
+    workflows: tuple[str, ...] = ()  # names of the workflows the body links to (wizard:<name>)
 
     @property
     def toc(self) -> tuple[Heading, ...]:
@@ -123,7 +125,7 @@ def _find_close(tokens, start: int) -> int:
 
 
 def _rewrite_link(href: str, lang: str, article_path: Callable[[int], str | None],
-                  links: list[InternalLink]) -> str:
+                  links: list[InternalLink], workflows: list[str]) -> str:
     if href.startswith("article:"):
         match = ARTICLE_LINK_RE.match(href)
         if not match:
@@ -137,7 +139,8 @@ def _rewrite_link(href: str, lang: str, article_path: Callable[[int], str | None
     if href.startswith("wizard:"):
         match = WIZARD_LINK_RE.match(href)
         if not match:
-            raise RenderProblem(f"unknown workflow link {href!r} (expected wizard:seats or wizard:payment)")
+            raise RenderProblem(f"malformed workflow link {href!r} (expected wizard:<name>, e.g. wizard:seats)")
+        workflows.append(match.group(1))
         return f"/{lang}/wizard/{match.group(1)}/" + (match.group(2) or "")
     return href
 
@@ -148,6 +151,7 @@ def render_article(body: str, lang: str, article_path: Callable[[int], str | Non
     headings: list[Heading] = []
     anchors: set[str] = set()
     links: list[InternalLink] = []
+    workflows: list[str] = []
     step_ranges: list[tuple[int, int, int]] = []
     step_number = 0
 
@@ -196,13 +200,15 @@ def render_article(body: str, lang: str, article_path: Callable[[int], str | Non
         elif token.type == "inline":
             for child in token.children or ():
                 if child.type == "link_open":
-                    child.attrSet("href", _rewrite_link(str(child.attrGet("href") or ""), lang, article_path, links))
+                    child.attrSet("href", _rewrite_link(str(child.attrGet("href") or ""), lang, article_path, links,
+                                                               workflows))
 
     safe = sanitize(MARKDOWN.renderer.render(tokens, MARKDOWN.options, {}))
     steps = {n: sanitize(MARKDOWN.renderer.render(tokens[start + 1:end], MARKDOWN.options, {})).strip()
              for n, start, end in step_ranges}
     return Rendered(parts=_split_at_headings(safe, headings), headings=tuple(headings),
-                    anchors=frozenset(anchors), steps=steps, links=tuple(links))
+                    anchors=frozenset(anchors), steps=steps, links=tuple(links),
+                    workflows=tuple(sorted(set(workflows))))
 
 
 HEADING_RE = re.compile(r'<(h[2-6])\b[^>]*\bid="([^"]+)"[^>]*>.*?(?=</\1>)', re.S)

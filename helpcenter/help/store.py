@@ -87,6 +87,7 @@ class Article:
     keywords: tuple[str, ...] = ()
     content_hash: str = ""  # of the file's bytes: names its rendering in the cache
     refs: tuple[int, ...] = ()  # ids of the articles the body links to
+    workflows: tuple[str, ...] = ()  # names of the workflows the body links to (known once rendered)
     _store: "ArticleStore | None" = field(default=None, repr=False)
 
     @property
@@ -440,6 +441,7 @@ class ArticleStore:
             meta = known.get(article.content_hash)
             if meta is not None and all(paths[article.lang].get(int(i)) == p for i, p in meta["paths"].items()):
                 anchors[article.content_hash], links[article.content_hash] = meta["anchors"], meta["links"]
+                article.workflows = tuple(meta["workflows"])
             else:
                 todo.append(article)
         results = _render_many([(a.lang, str(a.path), a.content_hash) for a in todo], paths, workers)
@@ -451,7 +453,8 @@ class ArticleStore:
             key = article.content_hash
             anchors[key] = sorted(rendered.anchors)
             links[key] = [[link.article_id, link.anchor] for link in rendered.links]
-            meta = dict(article.meta(), anchors=anchors[key], links=links[key],
+            article.workflows = rendered.workflows
+            meta = dict(article.meta(), anchors=anchors[key], links=links[key], workflows=list(rendered.workflows),
                         paths={str(i): paths[article.lang][i] for i in {link.article_id for link in rendered.links}})
             rows.append((key, meta, rendered, plain))
             if len(rows) >= CACHE_WRITE_BATCH:
@@ -465,6 +468,15 @@ class ArticleStore:
                 if anchor and anchor not in anchors[target.content_hash]:
                     raise ArticleError(article.path, "body",
                                        f"link to article:{target_id}#{anchor}: {target.path} has no such anchor")
+
+    def check_workflow_links(self, names) -> None:
+        """Every wizard:<name> link of every article names one of these workflows (the app's)."""
+        known = set(names)
+        for article in self.all_articles():
+            for name in article.workflows:
+                if name not in known:
+                    raise ArticleError(article.path, "body", f"link to unknown workflow wizard:{name} "
+                                                             f"(the app has: {', '.join(sorted(known)) or 'none'})")
 
     def build_index(self) -> None:
         """The search index, fed with each article's plain text from the cache."""

@@ -19,5 +19,9 @@ def all_workflows() -> list:
 
 def init_app(app) -> None:
     from helpcenter.workflow import register
-    for workflow in all_workflows():
+    workflows = all_workflows()
+    for workflow in workflows:
         register(app, workflow)
+    store = app.extensions.get("help_store")
+    if store is not None:  # an article's wizard:<name> link must lead to one of them
+        store.check_workflow_links(workflow.name for workflow in workflows)

@@ -127,6 +127,7 @@ BROKEN = [
     ("en/2-invoices.md", "Open the list of orders", "Open [the list](article:77)", "body", "unknown article 77"),
     ("en/2-invoices.md", "Open the list of orders", "Open [the list](article:1#nowhere)", "body", "no such anchor"),
     ("en/2-invoices.md", "{#proration}", "{#main}", "body", "reserved"),
+    ("en/2-invoices.md", "Open the list of orders", "Open [it](wizard:Seats!)", "body", "malformed workflow link"),
     ("en/2-invoices.md", 'summary: "Where to find', 'summary: [Where "to find', "front matter", "invalid YAML"),
     ("en/2-invoices.md", "---\nid: 2", "id: 2", "front matter", "must start"),
 ]
@@ -174,6 +175,29 @@ def test_create_app_refuses_to_start_with_a_broken_article(app_config, articles_
     with pytest.raises(ArticleError) as caught:
         create_app(app_config)
     assert caught.value.field == "category" and caught.value.path.endswith("2-factures.md")
+
+
+def test_workflow_links_are_checked_against_the_apps_workflows(app_config, articles_copy, tmp_path):
+    """help keeps no list of workflows: the app checks every wizard:<name> link against the
+    ones it registered, whether the article was just rendered or read back from the cache."""
+    _rewrite(articles_copy / "en/2-invoices.md", "Open the list of orders", "Open [refunds](wizard:refunds?order=7)")
+    store = load_store(articles_copy, cache_dir=tmp_path)  # the syntax is fine: the store alone accepts it
+    assert store.get(2, "en").workflows == ("refunds",) and store.get(1, "en").workflows == ("seats",)
+    with pytest.raises(ArticleError) as caught:
+        store.check_workflow_links(["seats", "payment"])
+    assert caught.value.path.endswith("en/2-invoices.md") and "wizard:refunds" in caught.value.message
+    assert "payment, seats" in caught.value.message
+
+    app_config.update(ARTICLES_DIR=str(articles_copy), ARTICLES_CACHE_DIR=str(tmp_path))
+    with pytest.raises(ArticleError, match="unknown workflow wizard:refunds"):
+        create_app(app_config)  # from the cache this time
+
+
+def test_a_workflow_link_leads_to_the_workflow_in_the_page_language(articles_copy):
+    _rewrite(articles_copy / "en/2-invoices.md", "Open the list of orders", "Open [it](wizard:payment?step=card)")
+    store = load_store(articles_copy)
+    assert 'href="/en/wizard/payment/?step=card"' in str(store.get(2, "en").rendered.parts)
+    store.check_workflow_links(["seats", "payment"])  # both known: nothing to say
 
 
 # --- the render cache: keyed by content, kept on disk, refreshed when a linked URL changes ------
