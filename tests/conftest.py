@@ -73,6 +73,17 @@ def database_url(tmp_path_factory):
     return url
 
 
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """An empty database of the test tier's kind, for tests that run the migrations themselves:
+    a SQLite file, or (PostgreSQL tier) a database of its own per xdist worker, emptied."""
+    if not TEST_DATABASE_URL:
+        return f"sqlite:///{tmp_path / 'empty.db'}"
+    url = _worker_database(TEST_DATABASE_URL, os.environ.get("PYTEST_XDIST_WORKER", "main") + "_empty")
+    _reset_schema(url)
+    return url
+
+
 def _worker_database(url: str, worker: str) -> str:
     """A PostgreSQL database of its own for each xdist worker (test_gw0, test_gw1, ...)."""
     from sqlalchemy.engine import make_url
