@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import assert_accessible
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.emails]
 
 TEXTS = {
     "en": {"sign_in": "Sign in and continue", "card": "Enter the new card", "check": "Check the card and continue",
@@ -23,17 +23,6 @@ TEXTS = {
            "declined": "Votre carte a été refusée. Utilisez une autre carte ou contactez votre banque.",
            "link": "modifiez vos informations de paiement"},
 }
-
-
-@pytest.fixture
-def app_config(app_config, smtp_server):
-    app_config.update(MAIL_SERVER=smtp_server.hostname, MAIL_PORT=smtp_server.port)
-    return app_config
-
-
-@pytest.fixture
-def server(live_server, demo):
-    return live_server
 
 
 def check_step(page, step, heading, indicator=None, axe=True):

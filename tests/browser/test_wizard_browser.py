@@ -7,19 +7,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import assert_accessible
 
-pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def app_config(app_config, smtp_server):
-    """The live server sends its emails to the aiosmtpd server of the test."""
-    app_config.update(MAIL_SERVER=smtp_server.hostname, MAIL_PORT=smtp_server.port)
-    return app_config
-
-
-@pytest.fixture
-def server(live_server, demo):
-    return live_server
+pytestmark = [pytest.mark.slow, pytest.mark.emails]
 
 
 # The site's script under its content-hashed name (/static/js/site.<hash>.js).
