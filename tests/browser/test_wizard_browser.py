@@ -329,6 +329,11 @@ def open_holding_the_script(chromium, page):
     context.route(SITE_JS, lambda route: held.append(route))
     twin = context.new_page()
     twin.goto(page.url, wait_until="commit")
+    # The script is held, but the page is measured as first painted: with its stylesheet and
+    # fonts (a box measured before the stylesheet arrived would "move" when it does).
+    twin.wait_for_function("""() => document.readyState !== 'loading'
+        && [...document.querySelectorAll('link[rel=stylesheet]')].every(link => link.sheet)
+        && document.fonts.status === 'loaded'""")
 
     def release():
         while not held:
