@@ -384,14 +384,10 @@ def deliver_pending(session: Session, settings: MailSettings) -> DeliveryReport:
 
 
 def send_after_commit(session: Session, mail_settings, message_id: int | None, description: str) -> None:
-    """With a mail server set, send the queued message once the caller commits; a failed send
-    stays in the outbox for the retry command and what was committed stands."""
-    if message_id is None or mail_settings is None or not mail_settings.enabled:
+    """Deliver the queued message once the caller commits, never if it rolls back: sent with a
+    mail server set (a failed send stays in the outbox for the retry command, and what was
+    committed stands), printed to the console in development without one, else left in the
+    outbox for `flask send-mail`."""
+    if message_id is None or mail_settings is None or not (mail_settings.enabled or mail_settings.echo):
         return
     transaction.after_commit(session, lambda s: deliver_message(s, mail_settings, message_id), description)
-
-
-def deliver_after_commit(session: Session, settings: MailSettings, message_id: int, description: str) -> None:
-    """Deliver the queued message once the caller commits, as deliver_message() does (without a
-    mail server: logged, and printed in development); never if the caller rolls back."""
-    transaction.after_commit(session, lambda s: deliver_message(s, settings, message_id), description)

@@ -55,8 +55,8 @@ def _send(form: ContactForm, contact) -> int:
         now=datetime.now(timezone.utc), translations_dir=current_app.config["TRANSLATIONS_DIR"])
     # Sent once the request commits, like the order confirmation: a failed send stays in the
     # outbox for send-mail; a request that fails rolls back both the request and its email.
-    outbox.deliver_after_commit(db, outbox.MailSettings.from_mapping(current_app.config), message_id,
-                                "the acknowledgement of a support request")
+    outbox.send_after_commit(db, outbox.MailSettings.from_mapping(current_app.config), message_id,
+                             "the acknowledgement of a support request")
     return support_request.id
 
 

@@ -77,7 +77,7 @@ def _send_quote_request(ctx, form) -> tuple[bool, int]:
         return False, 429
     settings = outbox.MailSettings.from_mapping(current_app.config)
     for message_id in sent.message_ids:
-        outbox.deliver_after_commit(db, settings, message_id, "a request for a corporate quote")
+        outbox.send_after_commit(db, settings, message_id, "a request for a corporate quote")
     flash(_("Your request for a quote for %(count)s of %(product)s was sent to %(email)s. A copy is on its way to %(own)s.",
             count=seat_count(sent.seat_type, sent.seats_wanted), product=sent.product_name,
             email=sent.advisor_email, own=ctx.contact.email), "success")
