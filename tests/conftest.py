@@ -334,6 +334,9 @@ def page(chromium):
 def assert_accessible(page) -> None:
     """axe-core (WCAG 2.x A/AA rules) finds no violation on the page as it is now."""
     from axe_playwright_python.sync_playwright import Axe
+    # A click on a link returns once the navigation has started: wait for the new document to
+    # be parsed and loaded, or axe audits an empty <html> (no main, no h1) half the time in CI.
+    page.wait_for_load_state("load")
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
         "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}})
     violations = results.response["violations"]

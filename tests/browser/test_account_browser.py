@@ -109,7 +109,8 @@ def test_other_contacts_account_pages_are_accessible(live_server, page, demo, la
         page.click("main button[type=submit]")
     assert re.search(rf"/{lang}/account/$", page.url)
     assert_accessible(page)
-    page.click(".subscription .action-links a >> nth=0")
+    with page.expect_navigation():
+        page.click(".subscription .action-links a >> nth=0")
     assert "/account/seats/" in page.url
     assert_accessible(page)
     # Signed in, the sign-in page says who you are; signing out comes back home with a notice.
