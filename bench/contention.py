@@ -85,7 +85,8 @@ def make_accounts(session, n: int, prefix: str) -> list[tuple[int, int]]:
 
 
 def place(maker, clock, contact_id, sub_id, seats=8):
-    from helpcenter.billing import service, transaction
+    from helpcenter import transaction
+    from helpcenter.billing import service
     with maker() as session:
         quote = service.quote_seat_change(session, clock, contact_id=contact_id, subscription_id=sub_id,
                                           new_seats=seats)
@@ -126,7 +127,8 @@ def run_threads(n_threads, jobs, work):
 
 def same_quote(maker, clock, contact_id, sub_id):
     """8 threads submit one quote at the same instant; (quote id, order numbers, errors)."""
-    from helpcenter.billing import service, transaction
+    from helpcenter import transaction
+    from helpcenter.billing import service
     with maker() as session:
         quote = service.quote_seat_change(session, clock, contact_id=contact_id, subscription_id=sub_id,
                                           new_seats=9)

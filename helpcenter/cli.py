@@ -5,7 +5,7 @@ from flask.cli import AppGroup, with_appcontext
 
 # A command is the caller of the operations it runs: it commits (transaction.commit, which runs
 # what waits for the commit) or rolls back, as a request does (helpcenter/db.py).
-from helpcenter.billing import transaction
+from helpcenter import transaction
 
 db_cli = AppGroup("db", help="Database schema.")
 articles_cli = AppGroup("articles", help="Help articles.")

@@ -54,7 +54,7 @@ def _commit_session(response):
     """The request owns the transaction: operations only flush. Any answer but a
     server error commits (a refused sign-in still records its failure); a server error rolls
     back. What waits for the commit (an email to send) runs after it."""
-    from helpcenter.billing import transaction
+    from helpcenter import transaction
 
     session = g.get("db_session")
     if session is not None:

@@ -376,7 +376,8 @@ _BILLING_OPERATIONS = ("quote_seat_change", "update_payment_details", "save_paym
 def _tests_commit_like_a_request(monkeypatch):
     import functools
 
-    from helpcenter.billing import service, transaction
+    from helpcenter import transaction
+    from helpcenter.billing import service
     from helpcenter.billing.errors import BillingError
 
     def committing(operation):

@@ -23,8 +23,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from helpcenter import transaction
 from helpcenter.billing import models as m
-from helpcenter.billing import read, transaction
+from helpcenter.billing import read
 from helpcenter.config import PROJECT_ROOT
 from helpcenter.formatting import format_day, format_money
 

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from helpcenter.billing import transaction
+from helpcenter import transaction
 from helpcenter.help.models import ArticleFeedback, SearchMiss
 
 

@@ -12,8 +12,8 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.routing import BuildError
 
+from helpcenter import transaction
 from helpcenter.articles import SEAT_CHANGE
-from helpcenter.billing import transaction
 from helpcenter.db import get_session
 from helpcenter.extensions import csrf
 from helpcenter.help.forms import MissingForm

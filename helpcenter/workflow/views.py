@@ -18,9 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import Forbidden, NotFound
 
+from helpcenter import transaction
 from helpcenter.auth import current_contact
 from helpcenter.billing import errors as billing_errors
-from helpcenter.billing import accounts, transaction
+from helpcenter.billing import accounts
 from helpcenter.db import get_session
 from helpcenter.help.store import article_url, step_html
 from helpcenter.i18n import LANGUAGES, localized_blueprint, preferred_language

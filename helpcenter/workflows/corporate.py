@@ -6,12 +6,11 @@ from flask import current_app, flash, g, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from wtforms import StringField
 
-from helpcenter import articles
+from helpcenter import articles, transaction
 from helpcenter.billing import corporate as billing_corporate
 from helpcenter.billing import errors as billing_errors
 from helpcenter.billing import outbox
 from helpcenter.billing import service as billing
-from helpcenter.billing import transaction
 from helpcenter.messages import billing_error_message, seat_count
 from helpcenter.workflow.forms import StepForm, strip
 

@@ -15,9 +15,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, RadioField, StringField
 from wtforms.validators import DataRequired, Regexp
 
-from helpcenter import articles
+from helpcenter import articles, transaction
 from helpcenter.billing import errors as billing_errors
-from helpcenter.billing import accounts, orders, payment_methods, quotes, transaction
+from helpcenter.billing import accounts, orders, payment_methods, quotes
 from helpcenter.billing.outbox import MailSettings
 from helpcenter.billing.payments import CardToken
 from helpcenter.billing.read import CardDetails

@@ -2,8 +2,9 @@
 (sending an email) runs after it, never after a rollback."""
 from sqlalchemy import func, select
 
+from helpcenter import transaction
 from helpcenter.billing import models as m
-from helpcenter.billing import orders, quotes, transaction
+from helpcenter.billing import orders, quotes
 from helpcenter.billing.outbox import MailSettings
 
 URL = "https://help.example/fr/account/seats/1"
@@ -131,7 +132,7 @@ def test_rollback_forgets_what_waited_for_the_commit(app, db_session, new_sessio
 
 # The request's hook, the module that says how, and the CLI commands (callers themselves); the
 # help search index and render cache commit their own SQLite files, not the application database.
-MAY_END_TRANSACTIONS = {"helpcenter/db.py", "helpcenter/billing/transaction.py", "helpcenter/cli.py",
+MAY_END_TRANSACTIONS = {"helpcenter/db.py", "helpcenter/transaction.py", "helpcenter/cli.py",
                         "helpcenter/help/search.py", "helpcenter/help/cache.py"}
 
 
@@ -140,13 +141,16 @@ def test_no_commit_or_rollback_outside_the_request_the_cli_and_transaction_py():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    found = []
+    found, scanned = [], set()
     for path in sorted((root / "helpcenter").rglob("*.py")):
         name = path.relative_to(root).as_posix()
+        scanned.add(name)
         if name in MAY_END_TRANSACTIONS:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                     and node.func.attr in ("commit", "rollback", "begin_nested") and not node.args):
                 found.append(f"{name}:{node.lineno} .{node.func.attr}()")
+    # The rule's own files are where it says (a move would otherwise make this test pass on nothing).
+    assert MAY_END_TRANSACTIONS <= scanned and "helpcenter/workflow/views.py" in scanned
     assert found == [], "use transaction.commit_now/rollback/savepoint with a reason:\n" + "\n".join(found)

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from helpcenter.billing import transaction
+from helpcenter import transaction
 from helpcenter.help.models import ArticleFeedback, SearchMiss
 from helpcenter.help.operations import explain_feedback, record_feedback, record_search_miss
 
