@@ -11,11 +11,8 @@ from sqlalchemy import func, select
 from helpcenter import create_app
 from helpcenter.billing import models, outbox
 from helpcenter.contact.models import SupportRequest
-from tests.conftest import csrf_token_from
+from tests.conftest import PRODUCTION, csrf_token_from
 
-# What production insists on (helpcenter/config.py): a random secret, the real hash profile, a base URL.
-PRODUCTION = {"ENV": "production", "SECRET_KEY": "Vq3xY8p_Lr2mZ0tK9wHs4bNc7dJf1gAe6uQiXoTy5vRk",
-              "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY", "BASE_URL": "https://help.example.com"}
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,6 +3,7 @@ import pytest
 
 from helpcenter import create_app
 from helpcenter.config import ConfigError
+from tests.conftest import PRODUCTION
 
 
 def test_root_redirects_by_accept_language(client):
@@ -51,8 +52,7 @@ def test_production_refuses_a_missing_secret(tmp_path, monkeypatch):
 
 
 def test_production_cookies_are_secure(tmp_path):
-    app = create_app({"ENV": "production", "SECRET_KEY": "Vq3xY8p_Lr2mZ0tK9wHs4bNc7dJf1gAe6uQiXoTy5vRk",
-                      "BASE_URL": "https://help.example", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    app = create_app({**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
 

@@ -11,13 +11,13 @@ from sqlalchemy import func, select
 
 from helpcenter import create_app
 from helpcenter.billing import models as m
-from helpcenter.config import ConfigError
+from helpcenter.config import CUSTOMER_FACING_PLACEHOLDERS, ConfigError
+from tests.conftest import PRODUCTION as PRODUCTION_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "https://help.example.com"
 STRONG_SECRET = "Vq3xY8p_Lr2mZ0tK9wHs4bNc7dJf1gAe6uQiXoTy5vRk"
-PRODUCTION = {"ENV": "production", "SECRET_KEY": STRONG_SECRET, "BASE_URL": BASE,
-              "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY"}
+PRODUCTION = {**PRODUCTION_SETTINGS, "SECRET_KEY": STRONG_SECRET, "BASE_URL": BASE}
 URL_RE = re.compile(r"""(?:href|content)="(https?://[^"]+)"|<loc>(https?://[^<]+)</loc>|Sitemap: (\S+)""")
 
 
@@ -80,6 +80,18 @@ def test_production_needs_a_base_url(app_config):
     app_config.update({**PRODUCTION, "BASE_URL": None})
     with pytest.raises(ConfigError, match="BASE_URL"):
         create_app(app_config)
+
+
+@pytest.mark.parametrize("name", CUSTOMER_FACING_PLACEHOLDERS)
+def test_production_refuses_the_shipped_corporate_contacts(app_config, name):
+    """The defaults are examples (a portal and a phone that do not exist): Corporate customers
+    would be sent there."""
+    app_config.update(PRODUCTION)
+    app_config.pop(name)
+    with pytest.raises(ConfigError, match=f"HELPCENTER_{name}"):
+        create_app(app_config)
+    app_config[name] = PRODUCTION[name]
+    assert create_app(app_config).config[name] == PRODUCTION[name]
 
 
 @pytest.mark.parametrize("bad", ["help.example.com", "ftp://help.example.com", "https://help.example.com/?x=1"])

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from helpcenter import create_app
-from helpcenter.config import ConfigError
+from helpcenter.config import CUSTOMER_FACING_PLACEHOLDERS, ConfigError
+from tests.conftest import PRODUCTION as PRODUCTION_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,8 +36,7 @@ def test_session_and_language_cookies_are_httponly_and_samesite(client):
         assert "secure" not in _flags(header), header  # development over plain HTTP
 
 
-PRODUCTION = {"ENV": "production", "SECRET_KEY": "Vq3xY8p_Lr2mZ0tK9wHs4bNc7dJf1gAe6uQiXoTy5vRk",
-              "BASE_URL": "https://help.example", "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY"}
+PRODUCTION = {**PRODUCTION_SETTINGS, "BASE_URL": "https://help.example"}
 
 
 def test_production_cookies_are_secure(app_config):
@@ -68,6 +68,9 @@ def test_a_production_process_will_not_start_without_a_secret(tmp_path):
     assert refused.returncode != 0 and "started" not in refused.stdout
     assert "HELPCENTER_SECRET_KEY" in refused.stderr
     env["HELPCENTER_SECRET_KEY"] = PRODUCTION["SECRET_KEY"]
+    refused = subprocess.run([sys.executable, "-c", start], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0 and "HELPCENTER_CORPORATE_PORTAL_URL" in refused.stderr  # still the example's
+    env.update({f"HELPCENTER_{name}": PRODUCTION[name] for name in CUSTOMER_FACING_PLACEHOLDERS})
     started = subprocess.run([sys.executable, "-c", start], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert started.returncode == 0, started.stderr[-2000:]
 
