@@ -110,7 +110,8 @@ def test_no_asks_what_was_missing_without_javascript(app, live_server, chromium,
         plain.wait_for_url(re.compile(rf"/{lang}/articles/1/feedback/"))
         ask = plain.url
         assert plain.locator("h1").inner_text() == title
-        plain.get_by_role("button", name=send).click()  # nothing chosen: an error, linked to the field
+        with plain.expect_navigation():  # nothing chosen: an error, linked to the field
+            plain.get_by_role("button", name=send).click()
         assert plain.locator(".error-summary a[href='#reason-0']").count() == 1
         plain.get_by_label(reason).check()
         plain.locator("textarea[name=comment]").fill("Le prix par poste")
