@@ -376,30 +376,80 @@ def smtp_server():
 # rolls back on any other error.
 _BILLING_OPERATIONS = ("quote_seat_change", "update_payment_details", "save_payment_details", "place_order",
                        "assign_seat", "unassign_seat", "add_user", "authenticate")
+# The operations the views call that may write, where the views find them: a view that catches
+# a refusal shows a page, and the request then commits whatever was written.
+_VIEWS_OPERATIONS = {"identity": ("authenticate",), "orders": ("place_order",),
+                     "payment_methods": ("check_vat_number", "save_payment_details", "update_payment_details",
+                                         "verify_card"),
+                     "quotes": ("quote_seat_change",), "seats": ("assign_seat", "unassign_seat"),
+                     "users": ("add_user",), "corporate": ("request_seat_quote",)}
+
+WRITE_RE = re.compile(r'\s*(?:INSERT\s+INTO\s+(\S+)|UPDATE\s+(\S+)|DELETE\s+FROM\s+(\S+))', re.I)
+# A refusal changes nothing: no row may be written but what the refusal itself is about (a
+# failed sign-in, the quote that replaces a stale one). A statement that matched no row (taking
+# back a seat nobody had) wrote nothing.
+WRITTEN_BY_REFUSAL = {"SignInFailed": {"sign_in_failures"}, "SignInThrottled": {"sign_in_failures"},
+                      "QuoteStale": {"quotes"}}
+# SQLite's account lock (billing/common.py lock_account) is an UPDATE that sets a column to itself.
+NO_OP_UPDATE_RE = re.compile(r"\bSET\s+(\w+)\s*=\s*\w+\.\1\s+WHERE\b", re.I)
+
+
+def _checked_operation(operation, commit: bool):
+    """The operation, failing the test if a refusal wrote anything; committing like a request if asked."""
+    import functools
+    import threading
+
+    from sqlalchemy import event
+
+    from helpcenter import transaction
+    from helpcenter.billing.errors import BillingError
+
+    @functools.wraps(operation)
+    def call(session, *args, **kwargs):
+        writes, me = [], threading.get_ident()
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            match = WRITE_RE.match(statement)
+            if (match and threading.get_ident() == me and cursor.rowcount != 0
+                    and not NO_OP_UPDATE_RE.search(statement)):
+                writes.append(next(name for name in match.groups() if name).strip('"').lower())
+
+        if session.new or session.dirty or session.deleted:
+            session.flush()  # the caller's own changes (a workflow run just started), not the operation's
+        engine = session.get_bind()
+        event.listen(engine, "after_cursor_execute", record)
+        try:
+            result = operation(session, *args, **kwargs)
+        except BillingError as refusal:
+            unexpected = sorted(set(writes) - WRITTEN_BY_REFUSAL.get(type(refusal).__name__, set()))
+            unflushed = session.new or session.dirty or session.deleted
+            assert not unexpected and not unflushed, (
+                f"{operation.__name__} refused ({type(refusal).__name__}) after writing "
+                f"{unexpected or 'nothing'}; unflushed: {unflushed or 'nothing'}")
+            if commit:
+                transaction.commit(session)
+            raise
+        except Exception:
+            if commit:
+                session.rollback()
+            raise
+        finally:
+            event.remove(engine, "after_cursor_execute", record)
+        if commit:
+            transaction.commit(session)
+        return result
+    return call
 
 
 @pytest.fixture(autouse=True)
 def _tests_commit_like_a_request(monkeypatch):
-    import functools
+    import importlib
 
-    from helpcenter import transaction
     from helpcenter.billing import service
-    from helpcenter.billing.errors import BillingError
-
-    def committing(operation):
-        @functools.wraps(operation)
-        def call(session, *args, **kwargs):
-            try:
-                result = operation(session, *args, **kwargs)
-            except BillingError:
-                transaction.commit(session)
-                raise
-            except Exception:
-                session.rollback()
-                raise
-            transaction.commit(session)
-            return result
-        return call
 
     for name in _BILLING_OPERATIONS:
-        monkeypatch.setattr(service, name, committing(getattr(service, name)))
+        monkeypatch.setattr(service, name, _checked_operation(getattr(service, name), commit=True))
+    for module_name, names in _VIEWS_OPERATIONS.items():
+        module = importlib.import_module(f"helpcenter.billing.{module_name}")
+        for name in names:
+            monkeypatch.setattr(module, name, _checked_operation(getattr(module, name), commit=False))
