@@ -1,5 +1,6 @@
 """The caller's transaction: operations flush, the caller commits; what waits for the commit
 (sending an email) runs after it, never after a rollback."""
+import pytest
 from sqlalchemy import func, select
 
 from helpcenter import transaction
@@ -42,12 +43,16 @@ def test_the_email_is_sent_after_the_commit_and_never_after_a_rollback(ids, db_s
 
 # --- savepoints: work that may fail half-way inside the caller's transaction ---------------
 
-def _miss(session, query):
+def _pending_miss(query):
     from datetime import datetime, timezone
 
     from helpcenter.help.models import SearchMiss
     now = datetime.now(timezone.utc)
-    session.add(SearchMiss(lang="en", query=query, count=1, first_seen=now, last_seen=now))
+    return SearchMiss(lang="en", query=query, count=1, first_seen=now, last_seen=now)
+
+
+def _miss(session, query):
+    session.add(_pending_miss(query))
     session.flush()
 
 
@@ -154,3 +159,25 @@ def test_no_commit_or_rollback_outside_the_request_the_cli_and_transaction_py():
     # The rule's own files are where it says (a move would otherwise make this test pass on nothing).
     assert MAY_END_TRANSACTIONS <= scanned and "helpcenter/workflow/views.py" in scanned
     assert found == [], "use transaction.commit_now/rollback/savepoint with a reason:\n" + "\n".join(found)
+
+
+# --- the suite's own check that a refusal writes nothing (tests/conftest.py) ----------------
+
+def test_the_suites_refusal_check_catches_a_refusal_that_wrote(app, db_session):
+    from helpcenter.billing.errors import NotAllowed, QuoteStale
+    from tests.conftest import _checked_operation
+
+    def refuses_after_writing(session, query):
+        _miss(session, query)
+        raise NotAllowed("not_billing_contact")
+
+    def refuses_after_flushing_the_callers_work(session):
+        raise QuoteStale()
+
+    with pytest.raises(AssertionError, match=r"refused \(NotAllowed\) after writing \['search_misses'\]"):
+        _checked_operation(refuses_after_writing, commit=False)(db_session, "written then refused")
+    transaction.rollback(db_session, "the test's planted write")
+    # The caller's own pending work is not the operation's: it is flushed before, and passes.
+    db_session.add(_pending_miss("the caller's"))
+    with pytest.raises(QuoteStale):
+        _checked_operation(refuses_after_flushing_the_callers_work, commit=False)(db_session)
