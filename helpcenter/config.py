@@ -59,8 +59,9 @@ DEFAULTS = {
     "DB_MAX_OVERFLOW": 5,
 }
 
-# Defaults that only stand in for the vendor's real contacts: production refuses them.
-CUSTOMER_FACING_PLACEHOLDERS = ("CORPORATE_PORTAL_URL", "CORPORATE_SERVICES_EMAIL", "CORPORATE_SERVICES_PHONE")
+# Defaults that only stand in for the vendor's real addresses: production refuses them.
+CUSTOMER_FACING_PLACEHOLDERS = ("CORPORATE_PORTAL_URL", "CORPORATE_SERVICES_EMAIL", "CORPORATE_SERVICES_PHONE",
+                                "MAIL_DEFAULT_SENDER")
 
 INSECURE_SECRETS = {"", "dev", "changeme", "secret", "development"}
 SECRET_MIN_BITS = 128  # estimated entropy a production SECRET_KEY must reach
@@ -97,8 +98,8 @@ def load(app, test_config=None):
         placeholders = [f"HELPCENTER_{name}" for name in CUSTOMER_FACING_PLACEHOLDERS if cfg.get(name) == DEFAULTS[name]]
         if placeholders:
             raise ConfigError(f"{', '.join(placeholders)} still hold the examples the code ships with: "
-                              "Corporate accounts would be sent to a portal, an address and a phone "
-                              "number that do not exist. Set the real ones.")
+                              "customers would be sent to, or get emails from, addresses that do not "
+                              "exist. Set the real ones.")
         cfg["SESSION_COOKIE_SECURE"] = True
         cfg.setdefault("PREFERRED_URL_SCHEME", "https")
     elif not secret:

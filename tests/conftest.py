@@ -17,11 +17,13 @@ from helpcenter.migrate import upgrade
 
 TODAY = "2026-11-26"
 # What production insists on (helpcenter/config.py): a random secret, the real hash profile, the
-# site's address, and the vendor's real corporate contacts instead of the shipped examples.
+# site's address, and the vendor's real addresses (corporate contacts, email sender) instead of the
+# shipped examples.
 PRODUCTION = {"ENV": "production", "SECRET_KEY": "Vq3xY8p_Lr2mZ0tK9wHs4bNc7dJf1gAe6uQiXoTy5vRk",
               "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY", "BASE_URL": "https://help.example.com",
               "CORPORATE_PORTAL_URL": "https://corporate.help.example.com/",
-              "CORPORATE_SERVICES_EMAIL": "corporate@help.example.com", "CORPORATE_SERVICES_PHONE": "+353 1 555 0100"}
+              "CORPORATE_SERVICES_EMAIL": "corporate@help.example.com", "CORPORATE_SERVICES_PHONE": "+353 1 555 0100",
+              "MAIL_DEFAULT_SENDER": "Help Centre <billing@help.example.com>"}
 TEST_DATABASE_URL = os.environ.get("HELPCENTER_TEST_DATABASE_URL")
 CHROMIUM = os.environ.get("HELPCENTER_CHROMIUM", "/usr/bin/chromium")
 # In CI (CI=1, set by .ci/run) a missing service the spec requires fails the run instead of skipping.

@@ -83,9 +83,9 @@ def test_production_needs_a_base_url(app_config):
 
 
 @pytest.mark.parametrize("name", CUSTOMER_FACING_PLACEHOLDERS)
-def test_production_refuses_the_shipped_corporate_contacts(app_config, name):
-    """The defaults are examples (a portal and a phone that do not exist): Corporate customers
-    would be sent there."""
+def test_production_refuses_the_shipped_example_addresses(app_config, name):
+    """The defaults are examples (a portal, a phone, a sender that do not exist): customers would
+    be sent there, or get emails from there."""
     app_config.update(PRODUCTION)
     app_config.pop(name)
     with pytest.raises(ConfigError, match=f"HELPCENTER_{name}"):
