@@ -27,6 +27,7 @@ PUBLIC_PAGES = [
     "/{lang}/articles/2",
     "/{lang}/articles/3",
     "/{lang}/articles/4",
+    "/{lang}/articles/5",
     "/{lang}/search?q=seats",
     "/{lang}/search?q=zzzqqq",
     "/{lang}/sign-in",
