@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
+from rapidfuzz.distance import OSA
 
 from helpcenter.help.text import WORD_RE, analyzer, fold
 
@@ -89,23 +90,6 @@ class SearchResults:
     matched_all_words: bool
     about_seats: bool
     suggestion: str | None = None   # "did you mean": the query with misspelt words corrected, when nothing matched
-
-
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance (a swap of neighbours counts one), or limit + 1 when over it."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    before, row = None, list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (ca != cb))
-            if before is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], before[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        before, row = row, current
-    return row[-1]
 
 
 def clean_query(raw: str | None) -> str:
@@ -344,7 +328,8 @@ class SearchIndex:
         for candidate in vocabulary[start:end]:
             if abs(len(candidate) - len(surface)) > limit or candidate == surface:
                 continue
-            distance = edit_distance(surface, candidate, limit)
+            # Optimal string alignment: a swap of neighbours ("invocie") counts one.
+            distance = OSA.distance(surface, candidate, score_cutoff=limit)
             if distance <= limit:
                 key = (distance, -frequency[candidate], candidate)
                 if best_key is None or key < best_key:
