@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from sqlalchemy import select
+from stdnum import luhn
 from sqlalchemy.orm import Session
 
 from helpcenter.billing.errors import CardInvalid, PaymentFailed
@@ -49,16 +50,6 @@ class PaymentGateway(Protocol):
         """A zero-amount verification that the card can be charged (PaymentFailed)."""
 
 
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for index, ch in enumerate(reversed(digits)):
-        n = int(ch)
-        if index % 2:
-            n = n * 2 - 9 if n > 4 else n * 2
-        total += n
-    return total % 10 == 0
-
-
 def card_brand(digits: str) -> str | None:
     """The brand for the number's prefix, or None when no supported brand matches."""
     if digits.startswith("4") and len(digits) in (13, 16, 19):
@@ -85,7 +76,7 @@ def check_card(card: CardDetails, today: date) -> tuple[str, str, int, int]:
     brand = None
     if not digits:
         errors["card_number"] = "required"
-    elif not digits.isascii() or not digits.isdigit() or not 12 <= len(digits) <= 19 or not luhn_ok(digits):
+    elif not digits.isascii() or not digits.isdigit() or not 12 <= len(digits) <= 19 or not luhn.is_valid(digits):
         errors["card_number"] = "luhn"
     else:
         brand = card_brand(digits)
