@@ -7,6 +7,8 @@ page and an email never write the same amount or the same time two ways.
   226,67 €): en_GB would write US$885.03, which no page or email of ours says.
 - Dates and times are British in English (26 November 2026, 5:14 pm), French in French
   (26 novembre 2026, 17 h 14), like the articles.
+- Counts are grouped the language's way: 1,200 seats, « 1 200 postes » (a narrow no-break
+  space), in plural messages too (counting_ngettext).
 - Negative amounts take the minus sign (U+2212), never a hyphen, in both languages.
 - Times of day are shown in the account's time zone, the zone named by its city
   ("Paris time", « heure de Paris »), without seconds.
@@ -16,7 +18,9 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, format_time, get_timezone_location
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
+from jinja2 import pass_context
+from markupsafe import Markup
 
 MINUS = "\u2212"
 # The language of the URL -> the Babel locale that formats its dates and times.
@@ -69,3 +73,24 @@ def format_clock(value: datetime, tz: ZoneInfo, lang: str) -> str:
     """The time of day in the zone without seconds: 5:14 pm / 17 h 14."""
     lang = language_of(lang)
     return format_time(local_time(value, tz), TIME_PATTERNS[lang], locale=DATE_LOCALES[lang])
+
+
+def format_count(value: int, lang: str) -> str:
+    """A whole number as the language writes it: 1,200 in English, 1 200 in French."""
+    return format_decimal(value, locale=language_of(lang))
+
+
+def counting_ngettext(ungettext, lang_of):
+    """A new-style Jinja `ngettext` whose %(num)s is written the language's way ("1,200 seats").
+
+    Jinja's own (and Flask-Babel's) put the bare int in the message: "1200 seats". ungettext is
+    the catalog's (singular, plural, n) lookup, lang_of() the language to write the count in.
+    """
+    @pass_context
+    def ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
+        variables.setdefault("num", format_count(num, lang_of()))
+        text = ungettext(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # the variables are escaped as they go in
+        return text % variables
+    return ngettext

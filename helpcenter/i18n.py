@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from babel.numbers import format_decimal, format_percent
 from flask import Blueprint, abort, current_app, g, request, url_for
-from flask_babel import Babel, get_locale, get_timezone, gettext, lazy_gettext
+from flask_babel import Babel, get_locale, get_timezone, get_translations, gettext, lazy_gettext
 
 from helpcenter import formatting
 
@@ -98,6 +98,12 @@ def number(value) -> str:
     return format_decimal(value, locale=_lang())
 
 
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """Flask-Babel's ngettext, with the count written the page language's way ("1,200 seats")."""
+    variables.setdefault("num", formatting.format_count(num, _lang()))
+    return get_translations().ungettext(singular, plural, num) % variables
+
+
 def percent(rate) -> str:
     """A VAT rate such as Decimal('0.20') shown as 20 %."""
     return format_percent(Decimal(rate), locale=_lang(), decimal_quantization=False)
@@ -158,6 +164,8 @@ def init_app(app) -> None:
     babel.init_app(app, locale_selector=current_language, timezone_selector=account_timezone)
     app.jinja_env.filters.update(money=money, number=number, percent=percent, day=day, moment=moment)
     app.jinja_env.globals.update(
+        # Flask-Babel installed Jinja's ngettext, which writes counts bare ("1200"): ours groups them.
+        ngettext=formatting.counting_ngettext(lambda s, p, n: get_translations().ungettext(s, p, n), _lang),
         LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES, READ_THIS_PAGE_IN=READ_THIS_PAGE_IN,
         language_switch_url=language_switch_url, current_language=current_language,
     )

@@ -7,9 +7,9 @@ from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 
 from babel import Locale
-from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 
-from helpcenter.i18n import money
+from helpcenter.i18n import money, ngettext, number
 
 SEAT_TYPE_PLURAL = {"organizer": _l("organizers"), "agent": _l("agents"), "expert": _l("experts")}
 SEAT_TYPE_TITLE = {"organizer": _l("Organizers"), "agent": _l("Agents"), "expert": _l("Experts")}
@@ -90,16 +90,16 @@ def billing_error_message(error) -> str:
                         "Too many failed attempts. Try again in %(num)s minutes.", minutes)
     if code == "out_of_range":
         return _("Enter a number of seats from %(minimum)s to %(maximum)s.",
-                 minimum=params.get("minimum", 1), maximum=params.get("maximum", 500))
+                 minimum=number(params.get("minimum", 1)), maximum=number(params.get("maximum", 500)))
     if code == "unchanged":
         return _("Your subscription already has %(current)s seats: enter a different number.",
-                 current=params.get("current"))
+                 current=number(params.get("current", 0)))
     if code == "below_assigned":
         to_unassign = params.get("to_unassign", 0)
         return ngettext(
             "%(assigned)s seats are assigned to users. Unassign %(num)s seat first, or choose at least %(assigned)s seats.",
             "%(assigned)s seats are assigned to users. Unassign %(num)s seats first, or choose at least %(assigned)s seats.",
-            to_unassign, assigned=params.get("assigned"))
+            to_unassign, assigned=number(params.get("assigned", 0)))
     message = _SIMPLE.get(code)
     if message is None:
         return _("This change could not be made. Nothing was changed.")

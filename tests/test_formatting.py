@@ -13,6 +13,46 @@ from helpcenter.billing import models, service
 QUOTE_EXPIRY = datetime(2026, 11, 29, 16, 14, 42, tzinfo=timezone.utc)
 
 
+# --- counts: grouped the language's way, plural messages included ---------------------------
+
+@pytest.mark.parametrize("lang, seats", [("en", "1,200 seats"), ("fr", "1\u202f200 postes")])
+def test_counts_in_plural_messages_are_grouped_in_pages_and_code(app, in_locale, lang, seats):
+    """Jinja's and Flask-Babel's ngettext put the bare int in the message ("1200 seats")."""
+    from flask_babel import force_locale
+
+    from helpcenter.messages import seat_count
+
+    template = app.jinja_env.from_string('{{ ngettext("%(num)s seat", "%(num)s seats", 1200) }}')
+    with app.test_request_context(f"/{lang}/"), force_locale(lang):
+        assert template.render() == seats
+    assert in_locale(lang, seat_count, "", 1200) == seats
+    assert in_locale(lang, seat_count, "", 3) == seats.replace("1,200", "3").replace("1\u202f200", "3")
+
+
+@pytest.mark.parametrize("lang, now, wanted", [("en", "1,150", "1,200"), ("fr", "1\u202f150", "1\u202f200")])
+@pytest.mark.parametrize("for_customer", [False, True])
+def test_counts_in_emails_are_grouped(lang, now, wanted, for_customer):
+    """A Corporate account's quote request for 1,200 seats, to the advisor and the customer's copy."""
+    from helpcenter.billing.outbox import render_email
+    context = {"account_name": "Globex Corporation", "product_name": "GoToMeeting Business", "seat_type": "organizer",
+               "seats_before": 1150, "seats_wanted": 1200, "contact_name": "Hank Scorpio",
+               "contact_email": "billing@globex.example", "advisor_name": "Jordan Lee",
+               "advisor_email": "jordan.lee@vendor.example", "advisor_phone": "+1 555 0100",
+               "portal_url": "https://corporate.vendor.example/", "for_customer": for_customer}
+    email = render_email("corporate_quote_request", locale=lang, context=context)
+    assert wanted in email.subject
+    for body in (email.text, email.html):
+        assert now in body and wanted in body and "1200" not in body and "1150" not in body
+
+
+def test_a_counted_message_escapes_its_values_in_an_autoescaped_template():
+    from jinja2 import Environment
+    env = Environment(autoescape=True)
+    env.globals["ngettext"] = formatting.counting_ngettext(lambda s, p, n: s if n == 1 else p, lambda: "en")
+    assert env.from_string('{{ ngettext("%(num)s result for %(q)s", "%(num)s results for %(q)s", 2, q=q) }}').render(
+        q="<b>") == "2 results for &lt;b&gt;"
+
+
 @pytest.mark.parametrize("lang, amount, currency, expected", [
     ("en", "885.03", "USD", "$885.03"),  # the spec's figures keep their form: not US$885.03
     ("en", "-1393.97", "USD", "\u2212$1,393.97"),

@@ -89,7 +89,7 @@ def test_a_quote_request_reaches_the_advisor_with_a_copy_to_the_customer(visitor
 
 @pytest.mark.parametrize("typed, status, message", [
     ("abc", 422, "Enter the number of seats as a whole number, like 8."),
-    ("0", 422, "Enter a number of seats from 1 to 100000."),
+    ("0", 422, "Enter a number of seats from 1 to 100,000."),
     ("250", 422, "Your subscription already has 250 seats: enter a different number."),
 ])
 def test_a_bad_count_is_a_field_error_and_sends_nothing(visitor, db_session, smtp_server, typed, status, message):
