@@ -99,7 +99,7 @@ def number(value) -> str:
 
 
 def ngettext(singular: str, plural: str, num: int, **variables) -> str:
-    """Flask-Babel's ngettext, with the count written the page language's way ("1,200 seats")."""
+    """Like Flask-Babel's ngettext, but the count is written the page language's way ("1,200 seats")."""
     variables.setdefault("num", formatting.format_count(num, _lang()))
     return get_translations().ungettext(singular, plural, num) % variables
 
