@@ -10,8 +10,8 @@ from decimal import Decimal
 from typing import Protocol
 
 from sqlalchemy import select
-from stdnum import luhn
 from sqlalchemy.orm import Session
+from stdnum import luhn
 
 from helpcenter.billing.errors import CardInvalid, PaymentFailed
 from helpcenter.billing.models import GatewayCharge
