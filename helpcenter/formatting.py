@@ -75,8 +75,8 @@ def format_clock(value: datetime, tz: ZoneInfo, lang: str) -> str:
     return format_time(local_time(value, tz), TIME_PATTERNS[lang], locale=DATE_LOCALES[lang])
 
 
-def format_count(value: int, lang: str) -> str:
-    """A whole number as the language writes it: 1,200 in English, 1 200 in French."""
+def format_number(value, lang: str) -> str:
+    """A number as the language writes it: 1,200 and 2.5 in English, 1 200 and 2,5 in French."""
     return format_decimal(value, locale=language_of(lang))
 
 
@@ -88,7 +88,7 @@ def counting_ngettext(ungettext, lang_of):
     """
     @pass_context
     def ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
-        variables.setdefault("num", format_count(num, lang_of()))
+        variables.setdefault("num", format_number(num, lang_of()))
         text = ungettext(singular, plural, num)
         if context.eval_ctx.autoescape:
             text = Markup(text)  # the variables are escaped as they go in

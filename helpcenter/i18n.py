@@ -7,7 +7,7 @@ links, errors outside a localized page) fall back to the remembered choice
 from datetime import date, datetime
 from decimal import Decimal
 
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_percent
 from flask import Blueprint, abort, current_app, g, request, url_for
 from flask_babel import Babel, get_locale, get_timezone, get_translations, gettext, lazy_gettext
 
@@ -95,12 +95,12 @@ def money(amount, currency: str) -> str:
 
 
 def number(value) -> str:
-    return format_decimal(value, locale=_lang())
+    return formatting.format_number(value, _lang())
 
 
 def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     """Like Flask-Babel's ngettext, but the count is written the page language's way ("1,200 seats")."""
-    variables.setdefault("num", formatting.format_count(num, _lang()))
+    variables.setdefault("num", formatting.format_number(num, _lang()))
     return get_translations().ungettext(singular, plural, num) % variables
 
 

@@ -27,7 +27,7 @@ from helpcenter import transaction
 from helpcenter.billing import models as m
 from helpcenter.billing import read
 from helpcenter.config import PROJECT_ROOT
-from helpcenter.formatting import counting_ngettext, format_count, format_day, format_money
+from helpcenter.formatting import counting_ngettext, format_number, format_day, format_money
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def _environment(translations_dir: str, locale: str) -> Environment:
                     locale, translations_dir)
     env.install_gettext_translations(translations, newstyle=True)
     env.globals["ngettext"] = counting_ngettext(translations.ungettext, lambda: locale)
-    env.filters["number"] = lambda value: format_count(value, locale)
+    env.filters["number"] = lambda value: format_number(value, locale)
     return env
 
 
