@@ -63,6 +63,7 @@ class MailSettings:
         return cls(server=config.get("MAIL_SERVER") or None,
                    port=int(config.get("MAIL_PORT") or defaults.port),
                    sender=config.get("MAIL_DEFAULT_SENDER") or defaults.sender,
+                   # seconds for the SMTP socket (smtplib takes a float; 0.5 is allowed), not money
                    timeout=float(config.get("MAIL_TIMEOUT") or defaults.timeout),
                    translations_dir=str(config.get("TRANSLATIONS_DIR") or defaults.translations_dir),
                    echo=config.get("ENV") == "development" and not config.get("TESTING"))
