@@ -15,8 +15,8 @@ QUOTE_EXPIRY = datetime(2026, 11, 29, 16, 14, 42, tzinfo=timezone.utc)
 
 # --- counts: grouped the language's way, plural messages included ---------------------------
 
-@pytest.mark.parametrize("lang, seats", [("en", "1,200 seats"), ("fr", "1\u202f200 postes")])
-def test_counts_in_plural_messages_are_grouped_in_pages_and_code(app, in_locale, lang, seats):
+@pytest.mark.parametrize("lang, seats, three", [("en", "1,200 seats", "3 seats"), ("fr", "1\u202f200 postes", "3 postes")])
+def test_counts_in_plural_messages_are_grouped_in_pages_and_code(app, in_locale, lang, seats, three):
     """Jinja's and Flask-Babel's ngettext put the bare int in the message ("1200 seats")."""
     from flask_babel import force_locale
 
@@ -26,7 +26,7 @@ def test_counts_in_plural_messages_are_grouped_in_pages_and_code(app, in_locale,
     with app.test_request_context(f"/{lang}/"), force_locale(lang):
         assert template.render() == seats
     assert in_locale(lang, seat_count, "", 1200) == seats
-    assert in_locale(lang, seat_count, "", 3) == seats.replace("1,200", "3").replace("1\u202f200", "3")
+    assert in_locale(lang, seat_count, "", 3) == three
 
 
 @pytest.mark.parametrize("lang, now, wanted", [("en", "1,150", "1,200"), ("fr", "1\u202f150", "1\u202f200")])
